@@ -1,1 +1,9 @@
-export {};
+// Public entry of @sluice/controller: resource definitions, validation, user actions, the
+// planner, analysis, and the runtime (API client, informers...) for tools built on them.
+export * from "./actions/index.js";
+export * from "./api/index.js";
+export * from "./validation/index.js";
+export * as analysis from "./analysis/index.js";
+export * as planner from "./rollout/index.js";
+export * as runtime from "./runtime/index.js";
+export { startController, type ControllerOptions, type RunningController } from "./controller.js";

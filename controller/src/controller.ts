@@ -1,0 +1,238 @@
+// Assembles the controller from the runtime parts and the reconcilers. Kept apart from main.ts
+// so tests can start a controller in-process as well as by its binary.
+import os from "node:os";
+import type { Logger } from "pino";
+import { parseRollout } from "./api/parse.js";
+import { PluginHost } from "./plugins/host.js";
+import { PLUGIN_CONFIGMAP_NAME, PluginRegistry } from "./plugins/registry.js";
+import { serviceNamesOf } from "./reconcilers/rollout/observe.js";
+import { rolloutReconciler } from "./reconcilers/rollout/reconciler.js";
+import { EventRecorder } from "./runtime/events.js";
+import { type RunningHttpServer, startHttpServer } from "./runtime/http-server.js";
+import { instanceIdSelector, joinSelectors } from "./runtime/informer.js";
+import { enqueueObject, enqueueOwner, SharedInformers } from "./runtime/informer-factory.js";
+import { KubeClient, loadKubeConfig } from "./runtime/kube.js";
+import { type KubeObject, objectKey, RESOURCES } from "./runtime/kube-resources.js";
+import { LeaderElector } from "./runtime/leader-election.js";
+import { createLogger, errorMessage } from "./runtime/logger.js";
+import { ControllerMetrics } from "./runtime/metrics.js";
+import { rolloutMetricsInfo } from "./runtime/metrics-info.js";
+import { WorkQueue } from "./runtime/work-queue.js";
+
+export interface ControllerOptions {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  namespace?: string | undefined;
+  instanceId?: string | undefined;
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseDurationSeconds?: number;
+  identity?: string;
+  rolloutThreads?: number;
+  metricsPort?: number;
+  logLevel?: string;
+  logger?: Logger;
+  /**
+   * Namespace of the argo-rollouts-config ConfigMap (the plugin registry). Default: the
+   * POD_NAMESPACE variable, else --namespace, else "argo-rollouts".
+   */
+  configNamespace?: string;
+  /** Deadline of every plugin call in milliseconds. Default 5000. */
+  pluginCallTimeoutMs?: number;
+}
+
+export interface RunningController {
+  log: Logger;
+  metricsPort: number;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Fields of Pods the controller never reads: dropped from the cache to keep memory low. */
+function trimPod(pod: KubeObject): KubeObject {
+  const { spec: _spec, ...rest } = pod;
+  return rest;
+}
+
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const log = options.logger ?? createLogger({ level: options.logLevel ?? "info" });
+  const metrics = new ControllerMetrics();
+  const kubeConfig = loadKubeConfig({
+    ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+    ...(options.context === undefined ? {} : { context: options.context }),
+  });
+  const client = new KubeClient(kubeConfig, {
+    fieldManager: "sluice-controller",
+    userAgent: "sluice-controller",
+    onRequest: metrics.recordK8sRequest,
+  });
+  const recorder = new EventRecorder({
+    client,
+    logger: log,
+    onDropped: (reason) => metrics.eventDropped(reason),
+  });
+  const selector = instanceIdSelector(options.instanceId);
+  const informers = new SharedInformers({
+    client,
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    logger: log,
+    resyncPeriodMs: 10 * 60_000,
+  });
+  const caches = {
+    rollouts: informers.informerFor(RESOURCES.rollouts, {
+      ...(joinSelectors(selector) === undefined ? {} : { labelSelector: joinSelectors(selector) }),
+    }),
+    replicaSets: informers.informerFor(RESOURCES.replicaSets),
+    services: informers.informerFor(RESOURCES.services),
+    pods: informers.informerFor(RESOURCES.pods, { transform: trimPod }),
+    deployments: informers.informerFor(RESOURCES.deployments),
+  };
+  // The plugin registry follows the ConfigMap through an informer: edits apply without a restart.
+  const configNamespace =
+    options.configNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "argo-rollouts";
+  const configMaps = informers.informerFor(RESOURCES.configMaps, {
+    namespace: configNamespace,
+    fieldSelector: `metadata.name=${PLUGIN_CONFIGMAP_NAME}`,
+  });
+  const registry = new PluginRegistry({
+    log: log.child({ component: "plugin-registry" }),
+    recorder,
+  });
+  registry.watch(configMaps);
+  const plugins = new PluginHost({
+    registry,
+    log,
+    metrics,
+    ...(options.pluginCallTimeoutMs === undefined
+      ? {}
+      : { callTimeoutMs: options.pluginCallTimeoutMs }),
+    onPluginProblem: (plugin, reason, message) => {
+      const configMap = configMaps.get(configNamespace, PLUGIN_CONFIGMAP_NAME);
+      if (configMap !== undefined) recorder.warning(configMap, reason, message);
+      log.warn({ plugin, reason }, message);
+    },
+  });
+  const queue = new WorkQueue({ name: "rollouts", metrics: metrics.workQueueHooks() });
+  // A registry change may unblock (or block) any Rollout that routes traffic: look again.
+  registry.onChange(() => {
+    for (const rollout of caches.rollouts.list()) queue.add(objectKey(rollout));
+  });
+  metrics.registerWorkQueue(queue);
+  metrics.setRolloutSource(() => caches.rollouts.list().map(rolloutMetricsInfo));
+
+  caches.rollouts.addEventHandler(enqueueObject(queue));
+  caches.replicaSets.addEventHandler(enqueueOwner(queue, "Rollout"));
+  // A Service or Deployment change wakes the Rollouts that name it.
+  const wakeRolloutsNaming = (matches: (rollout: KubeObject, name: string) => boolean) => {
+    const wake = (obj: KubeObject): void => {
+      const namespace = obj.metadata.namespace ?? "";
+      for (const rollout of caches.rollouts.listByNamespace(namespace)) {
+        if (matches(rollout, obj.metadata.name)) queue.add(objectKey(rollout));
+      }
+    };
+    return {
+      onAdd: wake,
+      onUpdate: (_old: KubeObject, obj: KubeObject) => wake(obj),
+      onDelete: wake,
+    };
+  };
+  caches.services.addEventHandler(
+    wakeRolloutsNaming((rollout, name) => {
+      const parsed = parseRollout(rollout);
+      return parsed.ok && serviceNamesOf(parsed.value).includes(name);
+    }),
+  );
+  caches.deployments.addEventHandler(
+    wakeRolloutsNaming((rollout, name) => {
+      const spec = rollout.spec as { workloadRef?: { name?: unknown } } | undefined;
+      return spec?.workloadRef?.name === name;
+    }),
+  );
+
+  const reconcile = rolloutReconciler({ client, caches, recorder, log, metrics, plugins });
+  let workers: Promise<void> | undefined;
+  const startWork = (): void => {
+    informers.start();
+    // No pass may plan from a partial picture (a Rollout seen before its ReplicaSets would
+    // look brand new): workers start only once every cache holds its first full list.
+    workers = informers.waitForSync().then(() =>
+      queue.run(options.rolloutThreads ?? 10, reconcile, {
+        onError: (key, error) =>
+          log.warn(
+            { key, error: errorMessage(error) },
+            "rollout pass failed; retrying with backoff",
+          ),
+      }),
+    );
+  };
+
+  let leader = !options.leaderElect;
+  let elector: LeaderElector | undefined;
+  if (options.leaderElect === true) {
+    const identity =
+      options.identity ??
+      `${os.hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const leaseName = options.leaseName ?? "sluice-controller-lock";
+    elector = new LeaderElector({
+      client,
+      namespace: options.leaseNamespace ?? options.namespace ?? "default",
+      name: leaseName,
+      identity,
+      leaseDurationMs: (options.leaseDurationSeconds ?? 15) * 1000,
+      renewDeadlineMs: Math.max(1000, ((options.leaseDurationSeconds ?? 15) * 1000 * 2) / 3),
+      retryPeriodMs: Math.max(500, ((options.leaseDurationSeconds ?? 15) * 1000) / 7.5),
+      logger: log,
+      onStartedLeading: () => {
+        leader = true;
+        metrics.setLeader(leaseName, true);
+        log.info({ identity }, "became leader; starting work");
+        startWork();
+      },
+      onStoppedLeading: () => {
+        metrics.setLeader(leaseName, false);
+        if (leader) {
+          // Like client-go's controllers: a replica that lost the lease exits so that no
+          // stale in-memory state keeps acting; its supervisor starts it again.
+          log.error("lost leadership; exiting");
+          process.exit(1);
+        }
+      },
+    });
+    void elector.run();
+  } else {
+    startWork();
+  }
+
+  let server: RunningHttpServer | undefined;
+  server = await startHttpServer({
+    port: options.metricsPort ?? 8090,
+    metrics: { render: () => metrics.render(), contentType: metrics.contentType },
+    readiness: () =>
+      !leader || informers.hasSynced()
+        ? { ok: true }
+        : { ok: false, reason: `informer caches not synced: ${informers.unsynced().join(", ")}` },
+    logger: log,
+  });
+  log.info(
+    { namespace: options.namespace ?? "(all)", instanceId: options.instanceId, port: server.port },
+    "sluice-controller started",
+  );
+
+  return {
+    log,
+    metricsPort: server.port,
+    isLeader: () => leader,
+    async stop() {
+      leader = false;
+      await elector?.stop({ release: true });
+      await queue.shutDown();
+      await workers;
+      await informers.stop();
+      await plugins.stop();
+      await recorder.flush();
+      await server?.close();
+      client.close();
+    },
+  };
+}

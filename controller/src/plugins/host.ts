@@ -1,0 +1,556 @@
+// The plugin host (DESIGN §2–3): resolves a registered plugin name to a connected, initialised
+// client; every call has a deadline, is counted in the per-plugin metrics, and comes back as a
+// value (PluginResult) the caller can put in a status message. Nothing here throws into a
+// reconciler or waits without a deadline.
+import { readFileSync } from "node:fs";
+import {
+  type ConnectOptions,
+  connectMetricProvider,
+  connectTrafficRouter,
+  type MetricProviderClient,
+  PluginCallError,
+  PluginKind,
+  type TrafficRouterClient,
+} from "@sluice/sdk";
+import type { Logger } from "pino";
+import { errorMessage, pluginLogger } from "../runtime/logger.js";
+import type { ControllerMetrics } from "../runtime/metrics.js";
+import type { PluginEntry, PluginKindName, PluginRegistry } from "./registry.js";
+import { PluginSupervisor, type SupervisorOptions } from "./supervisor.js";
+
+/** Why a plugin call did not succeed. */
+export type PluginFailureReason =
+  | "unregistered"
+  | "unavailable"
+  | "start"
+  | "transport"
+  | "init"
+  | "refused"
+  | "domain";
+
+export interface PluginFailure {
+  plugin: string;
+  /** The contract method, e.g. SetWeight. */
+  method: string;
+  reason: PluginFailureReason;
+  message: string;
+  /** True when a later retry may succeed without any change by the user. */
+  retryable: boolean;
+}
+
+export type PluginResult<T> = { ok: true; value: T } | { ok: false; error: PluginFailure };
+
+/** "plugin argoproj-labs/nginx: SetWeight failed: ..." for status.message and Events. */
+export function describeFailure(failure: PluginFailure): string {
+  return `plugin ${failure.plugin}: ${failure.method} failed: ${failure.message}`;
+}
+
+type Req<F> = F extends (request: infer R, ...rest: never[]) => unknown ? R : never;
+type Res<F> = F extends (...args: never[]) => Promise<infer R> ? R : never;
+
+/** A traffic-router plugin as the executor uses it. */
+export interface RouterPlugin {
+  readonly name: string;
+  setWeight(
+    r: Req<TrafficRouterClient["setWeight"]>,
+  ): Promise<PluginResult<Res<TrafficRouterClient["setWeight"]>>>;
+  verifyWeight(
+    r: Req<TrafficRouterClient["verifyWeight"]>,
+  ): Promise<PluginResult<Res<TrafficRouterClient["verifyWeight"]>>>;
+  updateHash(
+    r: Req<TrafficRouterClient["updateHash"]>,
+  ): Promise<PluginResult<Res<TrafficRouterClient["updateHash"]>>>;
+  setHeaderRoute(
+    r: Req<TrafficRouterClient["setHeaderRoute"]>,
+  ): Promise<PluginResult<Res<TrafficRouterClient["setHeaderRoute"]>>>;
+  setMirrorRoute(
+    r: Req<TrafficRouterClient["setMirrorRoute"]>,
+  ): Promise<PluginResult<Res<TrafficRouterClient["setMirrorRoute"]>>>;
+  removeManagedRoutes(
+    r: Req<TrafficRouterClient["removeManagedRoutes"]>,
+  ): Promise<PluginResult<Res<TrafficRouterClient["removeManagedRoutes"]>>>;
+}
+
+/** A metric-provider plugin as the analysis reconciler uses it. */
+export interface MetricProviderPlugin {
+  readonly name: string;
+  run(r: Req<MetricProviderClient["run"]>): Promise<PluginResult<Res<MetricProviderClient["run"]>>>;
+  resume(
+    r: Req<MetricProviderClient["resume"]>,
+  ): Promise<PluginResult<Res<MetricProviderClient["resume"]>>>;
+  terminate(
+    r: Req<MetricProviderClient["terminate"]>,
+  ): Promise<PluginResult<Res<MetricProviderClient["terminate"]>>>;
+  garbageCollect(
+    r: Req<MetricProviderClient["garbageCollect"]>,
+  ): Promise<PluginResult<Res<MetricProviderClient["garbageCollect"]>>>;
+  getMetadata(
+    r: Req<MetricProviderClient["getMetadata"]>,
+  ): Promise<PluginResult<Res<MetricProviderClient["getMetadata"]>>>;
+}
+
+export interface PluginHostOptions {
+  registry: PluginRegistry;
+  log: Logger;
+  metrics?: Pick<ControllerMetrics, "observePluginCall">;
+  /** Deadline of every call (Init included). Default 5 s. */
+  callTimeoutMs?: number;
+  /** How long a freshly started child may take to answer its health service. Default 10 s. */
+  startTimeoutMs?: number;
+  /** Health probe period of connected plugins; 0 disables. Default 10 s. */
+  probeIntervalMs?: number;
+  /** Consecutive failed probes after which a child process is killed and restarted. Default 3. */
+  probeFailures?: number;
+  supervisor?: Omit<SupervisorOptions, "log">;
+  /** A plugin was refused or failed its Init: the controller turns this into an Event. */
+  onPluginProblem?: (
+    plugin: string,
+    reason: "PluginRefused" | "PluginInitFailed",
+    message: string,
+  ) => void;
+  controllerVersion?: string;
+}
+
+interface Connection<C extends TrafficRouterClient | MetricProviderClient> {
+  entry: PluginEntry;
+  client: C;
+  /** The supervisor generation (child) or reconnect count (remote) that Init succeeded for. */
+  initialisedFor: number | undefined;
+  /** Bumped after a transport failure of a remote plugin: Init again before the next call. */
+  epoch: number;
+  initializing: Promise<PluginFailure | undefined> | undefined;
+  /** A refusal is remembered for the generation it happened in (re-checked after a restart). */
+  refused: { epoch: number; failure: PluginFailure; at: number } | undefined;
+  probeFailures: number;
+}
+
+type AnyClient = TrafficRouterClient | MetricProviderClient;
+
+const METHOD_NAMES: Record<string, string> = {
+  setWeight: "SetWeight",
+  verifyWeight: "VerifyWeight",
+  updateHash: "UpdateHash",
+  setHeaderRoute: "SetHeaderRoute",
+  setMirrorRoute: "SetMirrorRoute",
+  removeManagedRoutes: "RemoveManagedRoutes",
+  run: "Run",
+  resume: "Resume",
+  terminate: "Terminate",
+  garbageCollect: "GarbageCollect",
+  getMetadata: "GetMetadata",
+};
+
+/** A remote plugin that refused its Init is asked again after this long. */
+const REMOTE_REFUSAL_RETRY_MS = 30_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+export class PluginHost {
+  readonly supervisor: PluginSupervisor;
+  private readonly connections = new Map<string, Connection<AnyClient>>();
+  private readonly timeoutMs: number;
+  private readonly probeTimer: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+  private stopped = false;
+
+  constructor(private readonly options: PluginHostOptions) {
+    this.timeoutMs = options.callTimeoutMs ?? 5_000;
+    this.supervisor = new PluginSupervisor({ log: options.log, ...options.supervisor });
+    this.unsubscribe = options.registry.onChange((change) => {
+      for (const { kind, name } of change) void this.forget(`${kind}\u0000${name}`);
+    });
+    const interval = options.probeIntervalMs ?? 10_000;
+    if (interval > 0) {
+      this.probeTimer = setInterval(() => void this.probe(), interval);
+      this.probeTimer.unref();
+    }
+  }
+
+  routerFor(name: string): RouterPlugin {
+    const call =
+      <K extends keyof RouterPlugin & keyof TrafficRouterClient>(method: K) =>
+      (request: never) =>
+        this.call(
+          "trafficrouter",
+          name,
+          METHOD_NAMES[method] ?? method,
+          (c: TrafficRouterClient, timeoutMs) =>
+            (
+              c[method] as (
+                r: unknown,
+                o: { timeoutMs: number },
+              ) => Promise<{ error?: { message: string; retryable: boolean } }>
+            )(request, { timeoutMs }),
+        );
+    return {
+      name,
+      setWeight: call("setWeight"),
+      verifyWeight: call("verifyWeight"),
+      updateHash: call("updateHash"),
+      setHeaderRoute: call("setHeaderRoute"),
+      setMirrorRoute: call("setMirrorRoute"),
+      removeManagedRoutes: call("removeManagedRoutes"),
+    } as unknown as RouterPlugin;
+  }
+
+  metricProviderFor(name: string): MetricProviderPlugin {
+    const call =
+      <K extends keyof MetricProviderPlugin & keyof MetricProviderClient>(method: K) =>
+      (request: never) =>
+        this.call(
+          "metricprovider",
+          name,
+          METHOD_NAMES[method] ?? method,
+          (c: MetricProviderClient, timeoutMs) =>
+            (
+              c[method] as (
+                r: unknown,
+                o: { timeoutMs: number },
+              ) => Promise<{ error?: { message: string; retryable: boolean } }>
+            )(request, { timeoutMs }),
+        );
+    return {
+      name,
+      run: call("run"),
+      resume: call("resume"),
+      terminate: call("terminate"),
+      garbageCollect: call("garbageCollect"),
+      getMetadata: call("getMetadata"),
+    } as unknown as MetricProviderPlugin;
+  }
+
+  /** Close every connection and stop every child process (SIGTERM, then SIGKILL). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
+    this.unsubscribe();
+    for (const conn of this.connections.values()) conn.client.close();
+    this.connections.clear();
+    await this.supervisor.stopAll();
+  }
+
+  private async forget(key: string): Promise<void> {
+    const conn = this.connections.get(key);
+    this.connections.delete(key);
+    conn?.client.close();
+    await this.supervisor.release(key);
+  }
+
+  private connectionFor<C extends AnyClient>(
+    kind: PluginKindName,
+    entry: PluginEntry,
+  ): Connection<C> {
+    const key = `${kind}\u0000${entry.name}`;
+    const existing = this.connections.get(key);
+    if (existing !== undefined && existing.entry === entry) return existing as Connection<C>;
+    existing?.client.close();
+    let address: string;
+    if (entry.location.type === "file") address = this.supervisor.processFor(key, entry).address;
+    else address = entry.location.address;
+    const connectOptions: ConnectOptions = { timeoutMs: this.timeoutMs };
+    if (entry.location.type === "tcp" && entry.tlsCa !== undefined) {
+      connectOptions.tls = {
+        ca: entry.tlsCa.includes("-----BEGIN") ? entry.tlsCa : readFileSync(entry.tlsCa),
+        ...(entry.tlsServerName === undefined ? {} : { serverName: entry.tlsServerName }),
+      };
+    }
+    const client = (kind === "trafficrouter" ? connectTrafficRouter : connectMetricProvider)(
+      address,
+      connectOptions,
+    );
+    const conn: Connection<AnyClient> = {
+      entry,
+      client,
+      initialisedFor: undefined,
+      epoch: 0,
+      initializing: undefined,
+      refused: undefined,
+      probeFailures: 0,
+    };
+    this.connections.set(key, conn);
+    return conn as Connection<C>;
+  }
+
+  private async call<
+    C extends AnyClient,
+    R extends { error?: { message: string; retryable: boolean } | undefined },
+  >(
+    kind: PluginKindName,
+    name: string,
+    method: string,
+    invoke: (client: C, timeoutMs: number) => Promise<R>,
+  ): Promise<PluginResult<R>> {
+    const fail = (
+      reason: PluginFailureReason,
+      message: string,
+      retryable: boolean,
+    ): PluginResult<R> => {
+      this.options.metrics?.observePluginCall(name, method, 0, reason);
+      return { ok: false, error: { plugin: name, method, reason, message, retryable } };
+    };
+    try {
+      if (this.stopped) return fail("unavailable", "the controller is shutting down", true);
+      const entry = this.options.registry.get(kind, name);
+      if (entry === undefined) {
+        const key = kind === "trafficrouter" ? "trafficRouterPlugins" : "metricProviderPlugins";
+        return fail(
+          "unregistered",
+          `no ${kind === "trafficrouter" ? "traffic router" : "metric provider"} plugin named "${name}" is registered: add it under ${key} in the argo-rollouts-config ConfigMap`,
+          false,
+        );
+      }
+      if (entry.unavailable !== undefined) return fail("unavailable", entry.unavailable, false);
+      const conn = this.connectionFor<C>(kind, entry);
+      const ready = await this.ensureInitialised(kind, conn);
+      if (ready !== undefined) {
+        this.options.metrics?.observePluginCall(name, method, 0, ready.reason);
+        return {
+          ok: false,
+          error: {
+            ...ready,
+            method:
+              ready.reason === "refused" || ready.reason === "init" ? `${method} (Init)` : method,
+          },
+        };
+      }
+      const started = performance.now();
+      let reply: R;
+      try {
+        reply = await this.guard(invoke(conn.client, this.timeoutMs), method, conn.client.address);
+      } catch (error) {
+        const seconds = (performance.now() - started) / 1000;
+        this.transportFailed(conn, entry);
+        this.options.metrics?.observePluginCall(name, method, seconds, "transport");
+        return {
+          ok: false,
+          error: {
+            plugin: name,
+            method,
+            reason: "transport",
+            message: this.transportMessage(conn, error),
+            retryable: true,
+          },
+        };
+      }
+      const seconds = (performance.now() - started) / 1000;
+      if (reply.error !== undefined) {
+        this.options.metrics?.observePluginCall(name, method, seconds, "domain");
+        return {
+          ok: false,
+          error: {
+            plugin: name,
+            method,
+            reason: "domain",
+            message: reply.error.message || "error without a message",
+            retryable: reply.error.retryable,
+          },
+        };
+      }
+      this.options.metrics?.observePluginCall(name, method, seconds);
+      return { ok: true, value: reply };
+    } catch (error) {
+      // Defensive: nothing above should throw, but a reconciler must never see it if it does.
+      return fail("transport", `unexpected failure: ${errorMessage(error)}`, true);
+    }
+  }
+
+  /** A promise that settles by the deadline (plus a margin) even if the client does not. */
+  private guard<T>(promise: Promise<T>, method: string, address: string): Promise<T> {
+    const limit = this.timeoutMs + 1_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PluginCallError(method, address, 4, `no answer within ${limit} ms`)),
+        limit,
+      );
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private transportFailed(conn: Connection<AnyClient>, entry: PluginEntry): void {
+    // A remote plugin may have restarted behind the same address: Init again next time.
+    if (entry.location.type !== "file") conn.epoch++;
+  }
+
+  private transportMessage(conn: Connection<AnyClient>, error: unknown): string {
+    const proc =
+      conn.entry.location.type === "file"
+        ? this.supervisor.get(`${conn.entry.kind}\u0000${conn.entry.name}`)
+        : undefined;
+    const base =
+      error instanceof PluginCallError
+        ? error.code === 4
+          ? `no answer within the ${this.timeoutMs} ms deadline (${error.details})`
+          : `${error.details || "transport error"} (gRPC code ${error.code})`
+        : errorMessage(error);
+    return proc?.lastError === undefined ? base : `${base}; ${proc.lastError}`;
+  }
+
+  private currentEpoch(conn: Connection<AnyClient>): number | PluginFailure {
+    if (conn.entry.location.type !== "file") return conn.epoch;
+    const proc = this.supervisor.processFor(
+      `${conn.entry.kind}\u0000${conn.entry.name}`,
+      conn.entry,
+    );
+    const started = proc.ensureStarted();
+    if (!started.ok)
+      return {
+        plugin: conn.entry.name,
+        method: "start",
+        reason: "start",
+        message: started.error,
+        retryable: true,
+      };
+    return started.generation;
+  }
+
+  /** Init once per (re)connect; undefined when the plugin is ready for calls. */
+  private async ensureInitialised(
+    kind: PluginKindName,
+    conn: Connection<AnyClient>,
+  ): Promise<PluginFailure | undefined> {
+    const epoch = this.currentEpoch(conn);
+    if (typeof epoch !== "number") return epoch;
+    if (conn.initialisedFor === epoch) return undefined;
+    const refused = conn.refused;
+    if (refused !== undefined && refused.epoch === epoch) {
+      const remoteRetry =
+        conn.entry.location.type !== "file" && Date.now() - refused.at > REMOTE_REFUSAL_RETRY_MS;
+      if (!remoteRetry) return refused.failure;
+    }
+    if (conn.initializing === undefined) {
+      conn.initializing = this.initialise(kind, conn, epoch).finally(() => {
+        conn.initializing = undefined;
+      });
+    }
+    return conn.initializing;
+  }
+
+  private async initialise(
+    kind: PluginKindName,
+    conn: Connection<AnyClient>,
+    epoch: number,
+  ): Promise<PluginFailure | undefined> {
+    const name = conn.entry.name;
+    const log = pluginLogger(this.options.log, name);
+    const failure = (
+      reason: PluginFailureReason,
+      message: string,
+      retryable: boolean,
+    ): PluginFailure => ({ plugin: name, method: "Init", reason, message, retryable });
+    // A child that was just started needs a moment to open its socket: wait for its health
+    // service rather than failing the first call.
+    if (conn.entry.location.type === "file") {
+      const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
+      let last = "";
+      for (;;) {
+        try {
+          const health = await this.guard(
+            conn.client.health({ timeoutMs: 1_000 }),
+            "Health",
+            conn.client.address,
+          );
+          if (health === "SERVING") break;
+          last = `health service answers ${health}`;
+        } catch (error) {
+          last = error instanceof PluginCallError ? error.details : errorMessage(error);
+        }
+        if (Date.now() > deadline)
+          return failure(
+            "transport",
+            `the plugin process did not become ready within ${this.options.startTimeoutMs ?? 10_000} ms (${last})`,
+            true,
+          );
+        await sleep(100);
+      }
+    }
+    const started = performance.now();
+    let reply: Awaited<ReturnType<AnyClient["init"]>>;
+    try {
+      reply = await this.guard(
+        conn.client.init(
+          { controllerVersion: this.options.controllerVersion ?? "" },
+          { timeoutMs: this.timeoutMs },
+        ),
+        "Init",
+        conn.client.address,
+      );
+    } catch (error) {
+      this.options.metrics?.observePluginCall(
+        name,
+        "Init",
+        (performance.now() - started) / 1000,
+        "transport",
+      );
+      return failure("transport", this.transportMessage(conn, error), true);
+    }
+    this.options.metrics?.observePluginCall(
+      name,
+      "Init",
+      (performance.now() - started) / 1000,
+      reply.error === undefined ? undefined : "domain",
+    );
+    if (reply.error !== undefined) {
+      const message = `Init answered an error: ${reply.error.message}`;
+      log.warn({ error: reply.error.message }, "plugin Init failed");
+      this.options.onPluginProblem?.(name, "PluginInitFailed", `plugin ${name}: ${message}`);
+      return failure("init", message, true);
+    }
+    const wantKind =
+      kind === "trafficrouter" ? PluginKind.TRAFFIC_ROUTER : PluginKind.METRIC_PROVIDER;
+    let refusal: string | undefined;
+    if (reply.name !== name) {
+      refusal = `refused: the process at ${conn.client.address} says it is "${reply.name}" but is registered as "${name}"; fix the name or location in argo-rollouts-config`;
+    } else if (reply.kind !== wantKind) {
+      refusal = `refused: registered as a ${kind === "trafficrouter" ? "traffic router" : "metric provider"} but Init says kind ${PluginKind[reply.kind] ?? reply.kind}`;
+    }
+    if (refusal !== undefined) {
+      const refused = failure("refused", refusal, false);
+      conn.refused = { epoch, failure: refused, at: Date.now() };
+      log.error({ answeredName: reply.name, answeredKind: reply.kind }, refusal);
+      this.options.onPluginProblem?.(name, "PluginRefused", `plugin ${name}: ${refusal}`);
+      return refused;
+    }
+    conn.refused = undefined;
+    conn.initialisedFor = epoch;
+    log.info({ version: reply.version, epoch }, "plugin initialised");
+    return undefined;
+  }
+
+  /** Health probe of every connected plugin; a child failing repeatedly is restarted. */
+  private async probe(): Promise<void> {
+    for (const [key, conn] of this.connections) {
+      if (conn.initialisedFor === undefined) continue;
+      let healthy = false;
+      try {
+        healthy =
+          (await this.guard(
+            conn.client.health({ timeoutMs: 2_000 }),
+            "Health",
+            conn.client.address,
+          )) === "SERVING";
+      } catch {
+        healthy = false;
+      }
+      if (healthy) {
+        conn.probeFailures = 0;
+        continue;
+      }
+      conn.probeFailures++;
+      this.transportFailed(conn, conn.entry);
+      pluginLogger(this.options.log, conn.entry.name).warn(
+        { failures: conn.probeFailures },
+        "plugin health probe failed",
+      );
+      if (
+        conn.entry.location.type === "file" &&
+        conn.probeFailures >= (this.options.probeFailures ?? 3)
+      ) {
+        conn.probeFailures = 0;
+        this.supervisor.get(key)?.kill();
+      }
+    }
+  }
+}

@@ -1,0 +1,423 @@
+import http from "node:http";
+import https from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeApiError } from "./kube-errors.js";
+import {
+  consumeWatchStream,
+  describeObject,
+  expectObject,
+  readBody,
+  toApiError,
+  type WatchEvent,
+} from "./kube-http.js";
+import {
+  isKubeList,
+  type KubeList,
+  type KubeObject,
+  type ResourceType,
+  resourcePath,
+} from "./kube-resources.js";
+
+export { type LoadKubeConfigOptions, loadKubeConfig } from "./kube-config.js";
+export type { WatchEvent, WatchEventType } from "./kube-http.js";
+
+/** One finished API call, for the request counter in metrics.ts. */
+export interface RequestRecord {
+  /** get, list, watch, create, update, patch, delete. */
+  verb: string;
+  /** Resource plural ("replicasets"), or "Unknown" for raw requests. */
+  kind: string;
+  namespace: string;
+  /** HTTP status as text; "error" when no answer came back. */
+  statusCode: string;
+  durationSeconds: number;
+}
+
+export type PatchType = "merge" | "strategic" | "json" | "apply";
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  json: "application/json-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+export interface KubeClientOptions {
+  /** Sent as `fieldManager` on writes (required for server-side apply). */
+  fieldManager?: string;
+  userAgent?: string;
+  /** Per-request deadline (not used for watches). Default 30 s. */
+  timeoutMs?: number;
+  /** Called once per finished request, successful or not. */
+  onRequest?: (record: RequestRecord) => void;
+}
+
+export interface RawRequest {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** Labels for the request counter. */
+  verb?: string;
+  kind?: string;
+  namespace?: string;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  /** Server closes the stream after this long; the informer then re-watches. */
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+}
+
+interface ConnectionSettings {
+  headers: Record<string, string>;
+  agent: http.Agent;
+  expiresAt: number;
+}
+
+/** How long credentials from the kubeconfig are reused before asking it again (token refresh). */
+const CREDENTIAL_TTL_MS = 10_000;
+
+/**
+ * A small REST client over the API server, for any resource including CRDs. Objects come back
+ * as parsed JSON checked only for `metadata` (no class conversion, no Date objects), which
+ * keeps informer caches small and lets reconcilers validate with their own schemas.
+ * One keep-alive agent is shared by every request.
+ */
+export class KubeClient {
+  readonly server: URL;
+  private agent: http.Agent | undefined;
+  private readonly secure: boolean;
+  private settings: ConnectionSettings | undefined;
+  private settingsPending: Promise<ConnectionSettings> | undefined;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly options: KubeClientOptions = {},
+  ) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error("kubeconfig has no current cluster");
+    this.server = new URL(cluster.server);
+    this.secure = this.server.protocol === "https:";
+  }
+
+  /** Close idle keep-alive connections (call at shutdown). */
+  close(): void {
+    this.agent?.destroy();
+  }
+
+  async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const body = await this.request({
+      method: "GET",
+      path: resourcePath(type, { namespace, name }),
+      verb: "get",
+      kind: type.plural,
+      namespace: namespace ?? "",
+    });
+    return expectObject(body, `get ${type.kind} ${describeObject(namespace, name)}`);
+  }
+
+  async list(type: ResourceType, options: ListOptions = {}): Promise<KubeList> {
+    const body = await this.request({
+      method: "GET",
+      path: resourcePath(type, { namespace: options.namespace }),
+      query: {
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        limit: options.limit,
+        continue: options.continueToken,
+        resourceVersion: options.resourceVersion,
+      },
+      verb: "list",
+      kind: type.plural,
+      namespace: options.namespace ?? "",
+    });
+    if (!isKubeList(body)) {
+      throw new Error(`list ${type.plural}: the API server answered something that is not a list`);
+    }
+    return body;
+  }
+
+  async create(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+    const namespace = obj.metadata.namespace;
+    const body = await this.request({
+      method: "POST",
+      path: resourcePath(type, { namespace }),
+      query: this.writeQuery(),
+      body: obj,
+      verb: "create",
+      kind: type.plural,
+      namespace: namespace ?? "",
+    });
+    return expectObject(
+      body,
+      `create ${type.kind} ${describeObject(namespace, obj.metadata.name)}`,
+    );
+  }
+
+  /**
+   * PUT the whole object; `metadata.resourceVersion` makes it conditional (409 when stale).
+   * Pass `subresource: "status"` to write only the status.
+   */
+  async update(
+    type: ResourceType,
+    obj: KubeObject,
+    subresource?: "status" | "scale",
+  ): Promise<KubeObject> {
+    const { name, namespace } = obj.metadata;
+    const body = await this.request({
+      method: "PUT",
+      path: resourcePath(type, { namespace, name, subresource }),
+      query: this.writeQuery(),
+      body: obj,
+      verb: "update",
+      kind: type.plural,
+      namespace: namespace ?? "",
+    });
+    return expectObject(body, `update ${type.kind} ${describeObject(namespace, name)}`);
+  }
+
+  async patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options: { patchType?: PatchType; subresource?: "status" | "scale"; force?: boolean } = {},
+  ): Promise<KubeObject> {
+    const patchType = options.patchType ?? "merge";
+    const body = await this.request({
+      method: "PATCH",
+      path: resourcePath(type, { namespace, name, subresource: options.subresource }),
+      query: { ...this.writeQuery(), force: patchType === "apply" ? options.force : undefined },
+      body: patch,
+      contentType: PATCH_CONTENT_TYPES[patchType],
+      verb: "patch",
+      kind: type.plural,
+      namespace: namespace ?? "",
+    });
+    return expectObject(body, `patch ${type.kind} ${describeObject(namespace, name)}`);
+  }
+
+  async delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } = {},
+  ): Promise<void> {
+    const deleteOptions: Record<string, unknown> = { kind: "DeleteOptions", apiVersion: "v1" };
+    if (options.propagationPolicy !== undefined) {
+      deleteOptions.propagationPolicy = options.propagationPolicy;
+    }
+    if (options.uid !== undefined) deleteOptions.preconditions = { uid: options.uid };
+    await this.request({
+      method: "DELETE",
+      path: resourcePath(type, { namespace, name }),
+      body: deleteOptions,
+      verb: "delete",
+      kind: type.plural,
+      namespace: namespace ?? "",
+    });
+  }
+
+  /**
+   * Streams watch events until the server ends the stream (resolves), the signal aborts
+   * (resolves), or something fails (rejects; an in-stream ERROR event becomes a KubeApiError
+   * with the Status code, e.g. 410 when `resourceVersion` is too old).
+   */
+  async watch(
+    type: ResourceType,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const timeoutSeconds = options.timeoutSeconds ?? 300;
+    const query = {
+      watch: "true",
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+      resourceVersion: options.resourceVersion,
+      timeoutSeconds,
+      allowWatchBookmarks: options.allowWatchBookmarks ?? true,
+    };
+    const path = resourcePath(type, { namespace: options.namespace });
+    const started = performance.now();
+    let statusCode = "error";
+    try {
+      const response = await this.send("GET", path, query, undefined, undefined, signal, {
+        // No data for longer than the server's own timeout means the connection is dead.
+        idleTimeoutMs: (timeoutSeconds + 30) * 1000,
+      });
+      statusCode = String(response.statusCode ?? 0);
+      if (response.statusCode !== 200) {
+        const text = await readBody(response);
+        throw toApiError("watch", type.plural, options.namespace, response.statusCode ?? 0, text);
+      }
+      await consumeWatchStream(response, type, onEvent, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    } finally {
+      this.options.onRequest?.({
+        verb: "watch",
+        kind: type.plural,
+        namespace: options.namespace ?? "",
+        statusCode,
+        durationSeconds: (performance.now() - started) / 1000,
+      });
+    }
+  }
+
+  /** Any request; resolves with the parsed JSON body (undefined when empty). */
+  async request(req: RawRequest): Promise<unknown> {
+    const started = performance.now();
+    let statusCode = "error";
+    try {
+      const response = await this.send(
+        req.method,
+        req.path,
+        req.query ?? {},
+        req.body,
+        req.contentType,
+        undefined,
+        { timeoutMs: this.options.timeoutMs ?? 30_000 },
+      );
+      statusCode = String(response.statusCode ?? 0);
+      const text = await readBody(response);
+      const code = response.statusCode ?? 0;
+      if (code < 200 || code >= 300) {
+        throw toApiError(req.verb ?? req.method, req.kind ?? req.path, req.namespace, code, text);
+      }
+      if (text === "") return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new KubeApiError(
+          `${req.method} ${req.path}: the API server answered with a body that is not JSON`,
+          code,
+          "",
+          text.slice(0, 200),
+        );
+      }
+    } finally {
+      this.options.onRequest?.({
+        verb: req.verb ?? req.method.toLowerCase(),
+        kind: req.kind ?? "Unknown",
+        namespace: req.namespace ?? "",
+        statusCode,
+        durationSeconds: (performance.now() - started) / 1000,
+      });
+    }
+  }
+
+  private writeQuery(): Record<string, string | undefined> {
+    return { fieldManager: this.options.fieldManager };
+  }
+
+  private async connectionSettings(): Promise<ConnectionSettings> {
+    const now = Date.now();
+    if (this.settings !== undefined && this.settings.expiresAt > now) return this.settings;
+    if (this.settingsPending === undefined) {
+      this.settingsPending = this.loadSettings().finally(() => {
+        this.settingsPending = undefined;
+      });
+    }
+    this.settings = await this.settingsPending;
+    return this.settings;
+  }
+
+  private async loadSettings(): Promise<ConnectionSettings> {
+    const opts: https.RequestOptions = {};
+    try {
+      await this.kubeConfig.applyToHTTPSOptions(opts);
+    } catch (error) {
+      // client-node refuses plain-http clusters unless skipTLSVerify is set, but only after it
+      // has filled in headers; a loopback development server over http is still usable.
+      if (this.secure) throw error;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(opts.headers ?? {})) {
+      if (typeof value === "string" || typeof value === "number") headers[name] = String(value);
+    }
+    if (typeof opts.auth === "string" && opts.auth !== "") {
+      headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+    }
+    // TLS material is read once and kept on one keep-alive agent so that connections are
+    // reused across requests (client-node would build a fresh agent per request).
+    if (this.agent === undefined) {
+      if (this.secure) {
+        const agentOptions: https.AgentOptions = { keepAlive: true, maxFreeSockets: 32 };
+        if (opts.ca !== undefined) agentOptions.ca = opts.ca;
+        if (opts.cert !== undefined) agentOptions.cert = opts.cert;
+        if (opts.key !== undefined) agentOptions.key = opts.key;
+        if (opts.rejectUnauthorized !== undefined) {
+          agentOptions.rejectUnauthorized = opts.rejectUnauthorized;
+        }
+        if (opts.servername !== undefined) agentOptions.servername = opts.servername;
+        this.agent = new https.Agent(agentOptions);
+      } else {
+        this.agent = new http.Agent({ keepAlive: true, maxFreeSockets: 32 });
+      }
+    }
+    return { headers, agent: this.agent, expiresAt: Date.now() + CREDENTIAL_TTL_MS };
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    body: unknown,
+    contentType: string | undefined,
+    signal: AbortSignal | undefined,
+    timing: { timeoutMs?: number; idleTimeoutMs?: number },
+  ): Promise<http.IncomingMessage> {
+    const settings = await this.connectionSettings();
+    const url = new URL(this.server.toString().replace(/\/$/, "") + path);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+    }
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { ...settings.headers, Accept: "application/json" };
+    if (this.options.userAgent !== undefined) headers["User-Agent"] = this.options.userAgent;
+    if (payload !== undefined) {
+      headers["Content-Type"] = contentType ?? "application/json";
+      headers["Content-Length"] = String(payload.length);
+    }
+    const requestFn = this.secure ? https.request : http.request;
+    return new Promise((resolve, reject) => {
+      const req = requestFn(url, { method, headers, agent: settings.agent, signal });
+      const describeFailure = (reason: string): KubeApiError =>
+        new KubeApiError(`${method} ${url.pathname}: ${reason}`, 0, "", reason);
+      if (timing.timeoutMs !== undefined) {
+        const deadline = setTimeout(() => {
+          req.destroy(describeFailure(`no answer within ${timing.timeoutMs} ms`));
+        }, timing.timeoutMs);
+        req.once("close", () => clearTimeout(deadline));
+      }
+      if (timing.idleTimeoutMs !== undefined) {
+        const idle = timing.idleTimeoutMs;
+        req.setTimeout(idle, () => req.destroy(describeFailure(`stream idle for ${idle} ms`)));
+      }
+      req.once("response", resolve);
+      req.once("error", (error: Error) => {
+        if (error instanceof KubeApiError) reject(error);
+        else if (error.name === "AbortError") reject(error);
+        else reject(describeFailure(error.message));
+      });
+      req.end(payload);
+    });
+  }
+}

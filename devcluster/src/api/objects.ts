@@ -1,0 +1,404 @@
+import type { OwnerIndex } from "../store/owner-index.js";
+import type { Store } from "../store/store.js";
+import { applyBuiltinDefaults, initialStatus, validateBuiltin } from "./builtin-defaults.js";
+import { BUILTIN_RESOURCES } from "./builtin-resources.js";
+import { establishedStatus, resourceTypesOf, validateCrd } from "./crds.js";
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  type FieldError,
+  invalid,
+  notFound,
+} from "./errors.js";
+import { initializeMetadata, timestamp, validateMetadata } from "./metadata.js";
+import { applyPatch } from "./patch/apply-patch.js";
+import { apiVersionOf, type Registry, type ResourceType, storageKey } from "./registry.js";
+import { pruneAndDefault, validateCustomResource } from "./schema/structural.js";
+import { deepEqual, isObject, type KubeObject } from "./types.js";
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** `Strict` turns fields a CRD schema does not declare into a 400 instead of pruning them. */
+  fieldValidation?: string;
+}
+
+export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
+
+export interface DeleteOptions extends WriteOptions {
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export const CRD_KEY = "customresourcedefinitions.apiextensions.k8s.io";
+export const FOREGROUND_FINALIZER = "foregroundDeletion";
+const MODIFIED_MESSAGE =
+  "the object has been modified; please apply your changes to the latest version and try again";
+
+/** Everything but metadata (and status when it is a subresource): what bumps `generation`. */
+function specPart(obj: KubeObject, withoutStatus: boolean): Record<string, unknown> {
+  const { metadata: _metadata, status, ...rest } = obj;
+  return withoutStatus ? rest : { ...rest, status };
+}
+
+/**
+ * The API semantics shared by the HTTP layer and the simulated controllers: create, update,
+ * patch and delete with metadata rules, validation, optimistic concurrency and generation.
+ * Every method is synchronous, so each request sees and leaves a consistent store.
+ */
+export class ObjectApi {
+  private serviceIpCounter = 10;
+
+  constructor(
+    readonly store: Store,
+    readonly registry: Registry,
+    readonly owners: OwnerIndex,
+  ) {
+    for (const type of BUILTIN_RESOURCES) registry.add(type);
+    for (const crd of store.list(CRD_KEY))
+      for (const type of resourceTypesOf(crd.obj)) registry.add(type);
+    this.serviceIpCounter += store.count("services");
+  }
+
+  get(type: ResourceType, namespace: string, name: string): KubeObject {
+    const entry = this.store.get(storageKey(type), type.namespaced ? namespace : "", name);
+    if (!entry) throw notFound(type, name);
+    return entry.obj;
+  }
+
+  /** A private, mutable copy of a stored object. */
+  copy(type: ResourceType, namespace: string, name: string): KubeObject {
+    const entry = this.store.get(storageKey(type), type.namespaced ? namespace : "", name);
+    if (!entry) throw notFound(type, name);
+    return JSON.parse(entry.json) as KubeObject;
+  }
+
+  private checkIdentity(type: ResourceType, body: unknown, namespace: string): KubeObject {
+    if (!isObject(body)) throw badRequest(`the body of the request was not a ${type.kind} object`);
+    if (body.metadata === undefined) body.metadata = {};
+    if (!isObject(body.metadata))
+      throw badRequest(`metadata of the ${type.kind} must be an object`);
+    const expected = apiVersionOf(type);
+    if (body.apiVersion !== undefined && body.apiVersion !== expected) {
+      throw badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
+      );
+    }
+    if (body.kind !== undefined && body.kind !== type.kind) {
+      throw badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind}) for ${type.plural}`,
+      );
+    }
+    const obj = body as KubeObject;
+    obj.apiVersion = expected;
+    obj.kind = type.kind;
+    if (type.namespaced) {
+      const bodyNamespace = obj.metadata.namespace;
+      if (bodyNamespace !== undefined && bodyNamespace !== "" && bodyNamespace !== namespace) {
+        throw badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
+      }
+      obj.metadata.namespace = namespace;
+    } else delete obj.metadata.namespace;
+    return obj;
+  }
+
+  private prepare(type: ResourceType, obj: KubeObject, options: WriteOptions): void {
+    if (type.builtin) applyBuiltinDefaults(type.plural, obj, { next: () => this.nextServiceIp() });
+    else if (type.schema) {
+      const pruned: string[] = [];
+      pruneAndDefault(obj, type.schema, true, "", pruned);
+      if (pruned.length > 0 && options.fieldValidation === "Strict") {
+        const fields = pruned.map((f) => `unknown field "${f}"`).join(", ");
+        throw badRequest(
+          `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${fields}`,
+        );
+      }
+    }
+  }
+
+  private validate(type: ResourceType, obj: KubeObject): void {
+    const errors: FieldError[] = validateMetadata(type.plural, obj.metadata);
+    if (type.builtin) errors.push(...validateBuiltin(type.plural, obj));
+    if (storageKey(type) === CRD_KEY) errors.push(...validateCrd(obj));
+    if (!type.builtin) errors.push(...validateCustomResource(obj, type.schema));
+    if (errors.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? "", errors);
+  }
+
+  private nextServiceIp(): string {
+    const n = this.serviceIpCounter++;
+    return `10.96.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
+  }
+
+  private checkNamespace(type: ResourceType, namespace: string): void {
+    if (!type.namespaced) return;
+    const ns = this.store.get("namespaces", "", namespace);
+    if (!ns) throw notFound({ group: "", plural: "namespaces" }, namespace);
+    if (ns.obj.metadata.deletionTimestamp) {
+      throw new ApiError(
+        403,
+        "Forbidden",
+        `${type.plural} "" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          group: type.group,
+          kind: type.plural,
+        },
+      );
+    }
+  }
+
+  create(
+    type: ResourceType,
+    namespace: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): KubeObject {
+    const obj = this.checkIdentity(type, body, namespace);
+    initializeMetadata(obj, new Date());
+    if (type.statusSubresource) {
+      const status = initialStatus(type.plural);
+      if (status === undefined) delete obj.status;
+      else obj.status = status;
+    }
+    this.prepare(type, obj, options);
+    this.validate(type, obj);
+    this.checkNamespace(type, namespace);
+    const key = storageKey(type);
+    const name = obj.metadata.name ?? "";
+    if (this.store.get(key, obj.metadata.namespace ?? "", name)) throw alreadyExists(type, name);
+    if (key === CRD_KEY) {
+      obj.status = establishedStatus(obj, timestamp(new Date()));
+      this.checkCrdConflict(obj);
+    }
+    if (options.dryRun) {
+      obj.metadata.resourceVersion = "";
+      return obj;
+    }
+    this.store.put(key, obj);
+    if (key === CRD_KEY) this.registerCrd(obj);
+    return obj;
+  }
+
+  private checkCrdConflict(crd: KubeObject): void {
+    for (const type of resourceTypesOf(crd)) {
+      const existing = this.registry.lookup(type.group, type.version, type.plural);
+      if (existing?.builtin) {
+        throw invalid("CustomResourceDefinition", "apiextensions.k8s.io", crd.metadata.name ?? "", [
+          {
+            type: "FieldValueInvalid",
+            field: "spec.names.plural",
+            detail: `Invalid value: "${type.plural}": is already served by a built-in resource`,
+          },
+        ]);
+      }
+    }
+  }
+
+  private registerCrd(crd: KubeObject): void {
+    const types = resourceTypesOf(crd);
+    const first = types[0];
+    if (first) this.registry.removeWhere((t) => !t.builtin && storageKey(t) === storageKey(first));
+    for (const type of types) this.registry.add(type);
+  }
+
+  update(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): KubeObject {
+    const existing = this.get(type, namespace, name);
+    const obj = this.checkIdentity(type, body, namespace);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw badRequest(
+        `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`,
+      );
+    }
+    const requested = obj.metadata.resourceVersion;
+    if (
+      requested !== undefined &&
+      requested !== "" &&
+      requested !== existing.metadata.resourceVersion
+    ) {
+      throw conflict(type, name, MODIFIED_MESSAGE);
+    }
+    const previous = existing.metadata;
+    obj.metadata = {
+      ...obj.metadata,
+      name,
+      uid: previous.uid,
+      creationTimestamp: previous.creationTimestamp,
+      resourceVersion: previous.resourceVersion,
+      generation: previous.generation ?? 1,
+    };
+    if (type.namespaced) obj.metadata.namespace = namespace;
+    if (previous.deletionTimestamp) obj.metadata.deletionTimestamp = previous.deletionTimestamp;
+    else delete obj.metadata.deletionTimestamp;
+    if (previous.deletionGracePeriodSeconds !== undefined)
+      obj.metadata.deletionGracePeriodSeconds = previous.deletionGracePeriodSeconds;
+    if (type.statusSubresource) {
+      if (existing.status === undefined) delete obj.status;
+      else obj.status = existing.status;
+    }
+    if (type.plural === "namespaces") obj.spec = existing.spec;
+    this.prepare(type, obj, options);
+    this.validate(type, obj);
+    if (
+      !deepEqual(specPart(obj, type.statusSubresource), specPart(existing, type.statusSubresource))
+    ) {
+      obj.metadata.generation = (previous.generation ?? 1) + 1;
+    }
+    return this.commit(type, existing, obj, options);
+  }
+
+  updateStatus(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): KubeObject {
+    const existing = this.get(type, namespace, name);
+    const incoming = this.checkIdentity(type, body, namespace);
+    const requested = incoming.metadata.resourceVersion;
+    if (
+      requested !== undefined &&
+      requested !== "" &&
+      requested !== existing.metadata.resourceVersion
+    ) {
+      throw conflict(type, name, MODIFIED_MESSAGE);
+    }
+    const obj = JSON.parse(JSON.stringify(existing)) as KubeObject;
+    if (incoming.status === undefined) delete obj.status;
+    else obj.status = incoming.status;
+    if (!type.builtin && type.schema) {
+      pruneAndDefault(obj, type.schema, true);
+      const errors = validateCustomResource(obj, type.schema).filter((e) =>
+        e.field.startsWith("status"),
+      );
+      if (errors.length > 0) throw invalid(type.kind, type.group, name, errors);
+    }
+    return this.commit(type, existing, obj, options);
+  }
+
+  /** Writes an updated object unless nothing changed; completes a finalized deletion. */
+  private commit(
+    type: ResourceType,
+    existing: KubeObject,
+    obj: KubeObject,
+    options: WriteOptions,
+  ): KubeObject {
+    const key = storageKey(type);
+    const finalizers = obj.metadata.finalizers;
+    if (Array.isArray(finalizers) && finalizers.length === 0) delete obj.metadata.finalizers;
+    if (deepEqual(obj, existing)) return existing;
+    if (options.dryRun) return obj;
+    if (
+      obj.metadata.deletionTimestamp &&
+      !obj.metadata.finalizers?.length &&
+      type.plural !== "namespaces"
+    ) {
+      return (
+        this.store.remove(key, obj.metadata.namespace ?? "", obj.metadata.name ?? "")?.obj ?? obj
+      );
+    }
+    this.store.put(key, obj);
+    if (key === CRD_KEY) this.registerCrd(obj);
+    return obj;
+  }
+
+  patch(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    contentType: string,
+    patch: unknown,
+    subresource: "status" | undefined,
+    options: WriteOptions = {},
+  ): KubeObject {
+    const patched = applyPatch(this.copy(type, namespace, name), contentType, patch, type.builtin);
+    return subresource === "status"
+      ? this.updateStatus(type, namespace, name, patched, options)
+      : this.update(type, namespace, name, patched, options);
+  }
+
+  delete(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    options: DeleteOptions = {},
+  ): KubeObject {
+    const key = storageKey(type);
+    const existing = this.get(type, namespace, name);
+    const { preconditions } = options;
+    if (preconditions?.uid && preconditions.uid !== existing.metadata.uid) {
+      throw conflict(
+        type,
+        name,
+        `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${existing.metadata.uid ?? ""}`,
+      );
+    }
+    if (
+      preconditions?.resourceVersion &&
+      preconditions.resourceVersion !== existing.metadata.resourceVersion
+    ) {
+      throw conflict(
+        type,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in meta: ${existing.metadata.resourceVersion ?? ""}`,
+      );
+    }
+    if (options.dryRun) return existing;
+    const uid = existing.metadata.uid ?? "";
+    if (options.propagationPolicy === "Orphan") this.orphanDependents(uid);
+    const finalizers = [...(existing.metadata.finalizers ?? [])];
+    const foreground =
+      options.propagationPolicy === "Foreground" && this.owners.dependentsOf(uid).length > 0;
+    if (foreground && !finalizers.includes(FOREGROUND_FINALIZER))
+      finalizers.push(FOREGROUND_FINALIZER);
+    // Namespaces always pass through Terminating: their content is removed first.
+    if (finalizers.length > 0 || type.plural === "namespaces") {
+      const obj = JSON.parse(JSON.stringify(existing)) as KubeObject;
+      if (!obj.metadata.deletionTimestamp) {
+        obj.metadata.deletionTimestamp = timestamp(new Date());
+        obj.metadata.deletionGracePeriodSeconds = 0;
+      }
+      if (finalizers.length > 0) obj.metadata.finalizers = finalizers;
+      if (type.plural === "namespaces") obj.status = { phase: "Terminating" };
+      if (deepEqual(obj, existing)) return existing;
+      this.store.put(key, obj);
+      return obj;
+    }
+    const removed = this.store.remove(key, type.namespaced ? namespace : "", name);
+    if (key === CRD_KEY) this.unregisterCrd(existing);
+    return removed?.obj ?? existing;
+  }
+
+  private orphanDependents(uid: string): void {
+    for (const ref of this.owners.dependentsOf(uid)) {
+      const entry = this.store.get(ref.key, ref.namespace, ref.name);
+      if (!entry) continue;
+      const obj = JSON.parse(entry.json) as KubeObject;
+      obj.metadata.ownerReferences = (obj.metadata.ownerReferences ?? []).filter(
+        (owner) => owner.uid !== uid,
+      );
+      if (obj.metadata.ownerReferences.length === 0) delete obj.metadata.ownerReferences;
+      this.store.put(ref.key, obj);
+    }
+  }
+
+  /** A deleted CRD stops being served and takes its custom resources with it. */
+  private unregisterCrd(crd: KubeObject): void {
+    const types = resourceTypesOf(crd);
+    const first = types[0];
+    if (!first) return;
+    const key = storageKey(first);
+    this.registry.removeWhere((t) => !t.builtin && storageKey(t) === key);
+    for (const entry of [...this.store.list(key)]) {
+      this.store.remove(key, entry.obj.metadata.namespace ?? "", entry.obj.metadata.name ?? "");
+    }
+  }
+}

@@ -1,0 +1,142 @@
+// The plugin's own Kubernetes client: kubeconfig from --kubeconfig, else $KUBECONFIG, else
+// ~/.kube/config, else the in-cluster service account (client-node's default order).
+// Objects are read and written as plain JSON through the generic object paths, so what the
+// router compares is exactly what the API server returned.
+import {
+  ApiException,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { isJsonObject, type JsonObject, PluginError } from "@sluice/sdk";
+
+/** Reads `--kubeconfig PATH` / `--kubeconfig=PATH` from argv. */
+export function kubeconfigFlag(argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index];
+    if (arg === "--kubeconfig") return argv[index + 1];
+    if (arg?.startsWith("--kubeconfig=")) return arg.slice("--kubeconfig=".length);
+  }
+  return undefined;
+}
+
+export function loadKubeConfig(argv: readonly string[]): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  const path = kubeconfigFlag(argv);
+  if (path !== undefined && path !== "") kubeConfig.loadFromFile(path);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  plural: string;
+  /** For messages: "Ingress", "TrafficSplit". */
+  kind: string;
+}
+
+/** get / create / merge-patch of one namespaced resource type, as plain JSON objects. */
+export interface ObjectClient {
+  /** The object, or undefined when it does not exist. */
+  get(namespace: string, name: string): Promise<JsonObject | undefined>;
+  create(namespace: string, body: JsonObject): Promise<JsonObject>;
+  mergePatch(namespace: string, name: string, patch: JsonObject): Promise<JsonObject>;
+}
+
+/** HTTP status of a failed API call, when the failure came from the API server. */
+export function statusOf(error: unknown): number | undefined {
+  if (error instanceof ApiException) return error.code;
+  if (isJsonObject(error) && typeof error.code === "number") return error.code;
+  return undefined;
+}
+
+function serverMessage(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body: unknown = typeof error.body === "string" ? safeParse(error.body) : error.body;
+    if (isJsonObject(body) && typeof body.message === "string") return body.message;
+    return `HTTP ${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Turns an API failure into the error the controller shows: what was attempted, on which
+ * object, why, and (for 403) the RBAC the plugin lacks. Server-side and transport failures are
+ * retryable; validation and permission failures are not until the user changes something.
+ */
+export function apiError(
+  error: unknown,
+  verb: string,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+): PluginError {
+  const status = statusOf(error);
+  const what = `${verb} ${type.kind} ${namespace}/${name}`;
+  const detail = serverMessage(error);
+  if (status === 403) {
+    return new PluginError(
+      `${what} was forbidden (${detail}); grant the plugin's service account "${verb}" on ${type.plural}.${type.group} (see the plugin README for the Role)`,
+    );
+  }
+  if (status === 404 && verb !== "get") {
+    return new PluginError(
+      `${what} failed: the API server does not serve ${type.plural}.${type.group}/${type.version} or the namespace is missing (${detail})`,
+      { retryable: true },
+    );
+  }
+  const retryable = status === undefined || status >= 500 || status === 409 || status === 429;
+  return new PluginError(`${what} failed: ${detail}`, { retryable, cause: error });
+}
+
+export function objectClient(kubeConfig: KubeConfig, type: ResourceType): ObjectClient {
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const base = { group: type.group, version: type.version, plural: type.plural };
+  const asObject = (value: unknown, verb: string, namespace: string, name: string) => {
+    if (!isJsonObject(value)) {
+      throw new PluginError(
+        `${verb} ${type.kind} ${namespace}/${name}: the API server answered something that is not an object`,
+        { retryable: true },
+      );
+    }
+    return value;
+  };
+  return {
+    async get(namespace, name) {
+      try {
+        return asObject(
+          await api.getNamespacedCustomObject({ ...base, namespace, name }),
+          "get",
+          namespace,
+          name,
+        );
+      } catch (error) {
+        if (error instanceof PluginError) throw error;
+        if (statusOf(error) === 404) return undefined;
+        throw apiError(error, "get", type, namespace, name);
+      }
+    },
+    async create(namespace, body) {
+      const name = isJsonObject(body.metadata) ? String(body.metadata.name) : "";
+      const created: unknown = await api.createNamespacedCustomObject({ ...base, namespace, body });
+      return asObject(created, "create", namespace, name);
+    },
+    async mergePatch(namespace, name, patch) {
+      const patched: unknown = await api.patchNamespacedCustomObject(
+        { ...base, namespace, name, body: patch },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+      return asObject(patched, "patch", namespace, name);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// The SMI traffic router (spec/traffic-routers.md 2.4): one TrafficSplit per Rollout, created
+// by the first SetWeight with a controller reference to the Rollout, then merge-patched.
+import { KubeConfig } from "@kubernetes/client-node";
+import { Capability, PluginError, type TrafficRouterPlugin } from "@sluice/sdk";
+import { parseSmiConfig, type SmiApiVersion, type SmiConfig } from "./config.js";
+import { apiError, type ObjectClient, objectClient, type ResourceType, statusOf } from "./kube.js";
+import { controllerUid, objectAt, readRollout } from "./rollout.js";
+import { desiredSpec, newTrafficSplit, SMI_GROUP, trafficSplitName } from "./traffic-split.js";
+
+/** The name the controller registers for `trafficRouting.smi`; Init answers it. */
+export const SMI_PLUGIN_NAME = "argoproj-labs/smi";
+export const SMI_PLUGIN_VERSION = "0.1.0";
+
+export function trafficSplitType(apiVersion: SmiApiVersion): ResourceType {
+  return { group: SMI_GROUP, version: apiVersion, plural: "trafficsplits", kind: "TrafficSplit" };
+}
+
+const ATTEMPTS = 3;
+
+export function createSmiRouter(
+  kube: KubeConfig | ObjectClient,
+  apiVersion: SmiApiVersion,
+): TrafficRouterPlugin<SmiConfig> {
+  const type = trafficSplitType(apiVersion);
+  const splits = kube instanceof KubeConfig ? objectClient(kube, type) : kube;
+  return {
+    name: SMI_PLUGIN_NAME,
+    version: SMI_PLUGIN_VERSION,
+    parseConfig: parseSmiConfig,
+    // Experiment services get their own backend with their weight (2.4, 2.7).
+    capabilities: [Capability.ADDITIONAL_DESTINATIONS],
+    async setWeight({ rollout, config, desiredWeight, additionalDestinations }) {
+      const info = readRollout(rollout, "SMI");
+      const name = trafficSplitName(info, config);
+      const spec = desiredSpec(info, config, apiVersion, desiredWeight, additionalDestinations);
+      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        // Read from the API, not a cache, as the original does.
+        const live = await splits.get(info.namespace, name);
+        if (live === undefined) {
+          try {
+            await splits.create(info.namespace, newTrafficSplit(name, info, apiVersion, spec));
+            return;
+          } catch (error) {
+            if (statusOf(error) === 409 && attempt < ATTEMPTS) continue;
+            throw apiError(error, "create", type, info.namespace, name);
+          }
+        }
+        if (controllerUid(live) !== info.uid) {
+          throw new PluginError(
+            `Rollout does not own TrafficSplit \`${name}\`; delete TrafficSplit ${info.namespace}/${name} or set smi.trafficSplitName in Rollout ${info.namespace}/${info.name} to another name`,
+          );
+        }
+        const liveSpec = objectAt(live, "spec") ?? {};
+        // Only service and backends are the router's; other spec fields (v1alpha3 matches) stay.
+        const differs =
+          JSON.stringify(liveSpec.service) !== JSON.stringify(spec.service) ||
+          JSON.stringify(liveSpec.backends) !== JSON.stringify(spec.backends);
+        if (!differs) return;
+        try {
+          await splits.mergePatch(info.namespace, name, { spec });
+          return;
+        } catch (error) {
+          if (statusOf(error) === 404 && attempt < ATTEMPTS) continue;
+          throw apiError(error, "patch", type, info.namespace, name);
+        }
+      }
+      throw new PluginError(
+        `TrafficSplit ${info.namespace}/${name} kept changing while it was written; the next reconcile retries`,
+        { retryable: true },
+      );
+    },
+  };
+}

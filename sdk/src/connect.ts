@@ -1,0 +1,271 @@
+// Typed clients for the controller (and the conformance kit): every call carries a deadline,
+// a domain error comes back in the reply, and a transport or contract failure rejects with a
+// PluginCallError. The channel reconnects by itself, with a short backoff so that a plugin
+// that restarts is usable again within about a second.
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  Client,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status,
+} from "@grpc/grpc-js";
+import {
+  GarbageCollectRequest,
+  type GarbageCollectResponse,
+  GetMetadataRequest,
+  type GetMetadataResponse,
+  InitRequest,
+  type InitResponse,
+  MetricProviderService,
+  RemoveManagedRoutesRequest,
+  type RemoveManagedRoutesResponse,
+  ResumeRequest,
+  type ResumeResponse,
+  RunRequest,
+  type RunResponse,
+  SetHeaderRouteRequest,
+  type SetHeaderRouteResponse,
+  SetMirrorRouteRequest,
+  type SetMirrorRouteResponse,
+  SetWeightRequest,
+  type SetWeightResponse,
+  TerminateRequest,
+  type TerminateResponse,
+  TrafficRouterService,
+  UpdateHashRequest,
+  type UpdateHashResponse,
+  VerifyWeightRequest,
+  type VerifyWeightResponse,
+} from "@sluice/proto";
+import { service as healthService } from "grpc-health-check";
+import { formatAddress, parseAddress } from "./address.js";
+
+export interface ClientTlsOptions {
+  /** PEM CA bundle that signed the plugin's certificate; default: the system roots. */
+  ca?: string | Buffer;
+  /** PEM client certificate and key, for plugins that require mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Expected name in the plugin's certificate when it differs from the host dialled. */
+  serverName?: string;
+}
+
+export interface ConnectOptions {
+  /** TLS for a TCP address. Ignored for unix:// addresses. */
+  tls?: ClientTlsOptions;
+  /** Default deadline of every call, in milliseconds. Default 5000. */
+  timeoutMs?: number;
+  /** Extra grpc-js channel options (advanced). */
+  channelOptions?: ChannelOptions;
+}
+
+export interface CallOptions {
+  /** Deadline of this call in milliseconds, overriding ConnectOptions.timeoutMs. */
+  timeoutMs?: number;
+}
+
+/** What the standard health service says; `UNKNOWN` also covers a missing answer field. */
+export type HealthStatus = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "SERVICE_UNKNOWN";
+
+/** A call that did not get a reply: the plugin is down, too slow, or broke the contract. */
+export class PluginCallError extends Error {
+  override name = "PluginCallError";
+  constructor(
+    readonly method: string,
+    readonly address: string,
+    /** The gRPC status code (for example 4 = DEADLINE_EXCEEDED, 14 = UNAVAILABLE). */
+    readonly code: number,
+    readonly details: string,
+  ) {
+    super(`${method} on plugin ${address} failed: ${status[code] ?? `code ${code}`}: ${details}`);
+  }
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
+
+interface UnaryMethod<Req, Res> {
+  path: string;
+  requestSerialize: (value: Req) => Buffer;
+  responseDeserialize: (value: Buffer) => Res;
+}
+
+interface Connection {
+  readonly address: string;
+  unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options?: CallOptions): Promise<Res>;
+  health(service: string, options?: CallOptions): Promise<HealthStatus>;
+  close(): void;
+}
+
+function channelCredentials(
+  address: string,
+  tls: ClientTlsOptions | undefined,
+): ChannelCredentials {
+  if (parseAddress(address).kind === "unix" || tls === undefined)
+    return credentials.createInsecure();
+  return credentials.createSsl(
+    tls.ca === undefined ? null : Buffer.from(tls.ca),
+    tls.key === undefined ? null : Buffer.from(tls.key),
+    tls.cert === undefined ? null : Buffer.from(tls.cert),
+  );
+}
+
+function openConnection(addressText: string, options: ConnectOptions): Connection {
+  const address = formatAddress(parseAddress(addressText));
+  const channelOptions: ChannelOptions = {
+    // grpc-js waits up to 120 s between reconnect attempts by default; a plugin that was
+    // restarted should be reachable again quickly.
+    "grpc.initial_reconnect_backoff_ms": 200,
+    "grpc.max_reconnect_backoff_ms": 2_000,
+    ...(options.tls?.serverName === undefined
+      ? {}
+      : { "grpc.ssl_target_name_override": options.tls.serverName }),
+    ...options.channelOptions,
+  };
+  const client = new Client(address, channelCredentials(address, options.tls), channelOptions);
+  const defaultTimeout = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const methodName = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
+
+  function unary<Req, Res>(
+    method: UnaryMethod<Req, Res>,
+    request: Req,
+    call?: CallOptions,
+  ): Promise<Res> {
+    const deadline = new Date(Date.now() + (call?.timeoutMs ?? defaultTimeout));
+    return new Promise((resolve, reject) => {
+      client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        new Metadata(),
+        { deadline },
+        (error: ServiceError | null, reply?: Res) => {
+          if (error !== null) {
+            reject(
+              new PluginCallError(methodName(method.path), address, error.code, error.details),
+            );
+          } else if (reply === undefined) {
+            reject(
+              new PluginCallError(methodName(method.path), address, status.INTERNAL, "empty reply"),
+            );
+          } else {
+            resolve(reply);
+          }
+        },
+      );
+    });
+  }
+
+  const check = healthService.Check;
+  async function health(service: string, call?: CallOptions): Promise<HealthStatus> {
+    if (check === undefined) throw new Error("grpc-health-check has no Check method definition");
+    const reply = await unary<{ service: string }, unknown>(
+      {
+        path: check.path,
+        requestSerialize: check.requestSerialize as (value: { service: string }) => Buffer,
+        responseDeserialize: check.responseDeserialize as (value: Buffer) => unknown,
+      },
+      { service },
+      call,
+    );
+    const answer =
+      typeof reply === "object" && reply !== null && "status" in reply ? reply.status : undefined;
+    return answer === "SERVING" || answer === "NOT_SERVING" || answer === "SERVICE_UNKNOWN"
+      ? answer
+      : "UNKNOWN";
+  }
+
+  return { address, unary, health, close: () => client.close() };
+}
+
+type Input<T> = Partial<T>;
+
+/** A connected traffic-router plugin. Domain errors are in each reply's `error`. */
+export interface TrafficRouterClient {
+  readonly address: string;
+  init(request?: Input<InitRequest>, options?: CallOptions): Promise<InitResponse>;
+  setWeight(request: Input<SetWeightRequest>, options?: CallOptions): Promise<SetWeightResponse>;
+  verifyWeight(
+    request: Input<VerifyWeightRequest>,
+    options?: CallOptions,
+  ): Promise<VerifyWeightResponse>;
+  updateHash(request: Input<UpdateHashRequest>, options?: CallOptions): Promise<UpdateHashResponse>;
+  setHeaderRoute(
+    request: Input<SetHeaderRouteRequest>,
+    options?: CallOptions,
+  ): Promise<SetHeaderRouteResponse>;
+  setMirrorRoute(
+    request: Input<SetMirrorRouteRequest>,
+    options?: CallOptions,
+  ): Promise<SetMirrorRouteResponse>;
+  removeManagedRoutes(
+    request: Input<RemoveManagedRoutesRequest>,
+    options?: CallOptions,
+  ): Promise<RemoveManagedRoutesResponse>;
+  /** The standard health service's answer for the whole server (service ""). */
+  health(options?: CallOptions): Promise<HealthStatus>;
+  close(): void;
+}
+
+/** A connected metric-provider plugin. Domain errors are in each reply's `error`. */
+export interface MetricProviderClient {
+  readonly address: string;
+  init(request?: Input<InitRequest>, options?: CallOptions): Promise<InitResponse>;
+  run(request: Input<RunRequest>, options?: CallOptions): Promise<RunResponse>;
+  resume(request: Input<ResumeRequest>, options?: CallOptions): Promise<ResumeResponse>;
+  terminate(request: Input<TerminateRequest>, options?: CallOptions): Promise<TerminateResponse>;
+  garbageCollect(
+    request: Input<GarbageCollectRequest>,
+    options?: CallOptions,
+  ): Promise<GarbageCollectResponse>;
+  getMetadata(
+    request: Input<GetMetadataRequest>,
+    options?: CallOptions,
+  ): Promise<GetMetadataResponse>;
+  health(options?: CallOptions): Promise<HealthStatus>;
+  close(): void;
+}
+
+/** Connects to a traffic-router plugin at `unix:///path.sock` or `HOST:PORT`. Does not dial yet. */
+export function connectTrafficRouter(
+  address: string,
+  options: ConnectOptions = {},
+): TrafficRouterClient {
+  const c = openConnection(address, options);
+  const s = TrafficRouterService;
+  return {
+    address: c.address,
+    init: (r = {}, o) => c.unary(s.init, InitRequest.fromPartial(r), o),
+    setWeight: (r, o) => c.unary(s.setWeight, SetWeightRequest.fromPartial(r), o),
+    verifyWeight: (r, o) => c.unary(s.verifyWeight, VerifyWeightRequest.fromPartial(r), o),
+    updateHash: (r, o) => c.unary(s.updateHash, UpdateHashRequest.fromPartial(r), o),
+    setHeaderRoute: (r, o) => c.unary(s.setHeaderRoute, SetHeaderRouteRequest.fromPartial(r), o),
+    setMirrorRoute: (r, o) => c.unary(s.setMirrorRoute, SetMirrorRouteRequest.fromPartial(r), o),
+    removeManagedRoutes: (r, o) =>
+      c.unary(s.removeManagedRoutes, RemoveManagedRoutesRequest.fromPartial(r), o),
+    health: (o) => c.health("", o),
+    close: c.close,
+  };
+}
+
+/** Connects to a metric-provider plugin at `unix:///path.sock` or `HOST:PORT`. Does not dial yet. */
+export function connectMetricProvider(
+  address: string,
+  options: ConnectOptions = {},
+): MetricProviderClient {
+  const c = openConnection(address, options);
+  const s = MetricProviderService;
+  return {
+    address: c.address,
+    init: (r = {}, o) => c.unary(s.init, InitRequest.fromPartial(r), o),
+    run: (r, o) => c.unary(s.run, RunRequest.fromPartial(r), o),
+    resume: (r, o) => c.unary(s.resume, ResumeRequest.fromPartial(r), o),
+    terminate: (r, o) => c.unary(s.terminate, TerminateRequest.fromPartial(r), o),
+    garbageCollect: (r, o) => c.unary(s.garbageCollect, GarbageCollectRequest.fromPartial(r), o),
+    getMetadata: (r, o) => c.unary(s.getMetadata, GetMetadataRequest.fromPartial(r), o),
+    health: (o) => c.health("", o),
+    close: c.close,
+  };
+}
