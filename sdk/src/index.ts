@@ -82,3 +82,19 @@ export {
   trafficRouterHandlers,
   type WeightCall,
 } from "./traffic-router.js";
+
+// The condition language of AnalysisTemplates (spec/analysis-and-providers.md §4), shared by
+// the controller and the metric-provider plugins that decide a measurement's phase.
+export {
+  type CompileOptions,
+  type CompileOutcome,
+  type CompiledCondition,
+  compileCondition,
+  type EvaluationOutcome,
+  evaluateCondition,
+  type ExprErrorInfo,
+  type ExprPosition,
+  expectBool,
+  formatValue,
+  typeName,
+} from "./expr/index.js";

@@ -1,3 +1,3 @@
-// Analysis: the condition language and the pure AnalysisRun evaluation.
-export * from "./expr/index.js";
+// Analysis: the pure AnalysisRun evaluation. The condition language itself lives in
+// @sluice/sdk, shared with the metric-provider plugins.
 export * from "./run/index.js";

@@ -30,7 +30,7 @@ export interface ConditionLanguage {
  * a small package belongs here: a plugin must not load the controller (it costs seconds at
  * start-up and points the dependency the wrong way).
  */
-export const CONDITION_LANGUAGE_PACKAGES: readonly string[] = ["@sluice/expr"];
+export const CONDITION_LANGUAGE_PACKAGES: readonly string[] = ["@sluice/sdk"];
 
 /** Finds the condition language once, on first use. */
 export type ConditionLoader = () => Promise<{ evaluate: ConditionEvaluator; source: string }>;

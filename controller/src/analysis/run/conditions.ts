@@ -1,7 +1,7 @@
 // Phase of one measurement from the metric's conditions, spec/analysis-and-providers.md
 // §2.5. Providers (plugins) call this with the value they measured.
 import type { Metric } from "../../api/analysis.js";
-import { compileCondition, expectBool } from "../expr/index.js";
+import { compileCondition, expectBool } from "@sluice/sdk";
 
 export type ConditionPhase = "Successful" | "Failed" | "Inconclusive" | "Error";
 
