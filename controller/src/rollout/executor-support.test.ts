@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { Rollout } from "../api/rollout.js";
 import {
   mergePatch,
   podsNeeded,
   replicaSetCreateError,
   statusMergePatch,
+  weightToVerify,
 } from "./executor-support.js";
 import { canaryRollout } from "./testing/fixtures.js";
 
@@ -56,5 +58,34 @@ describe("executor helpers", () => {
     const done = canaryRollout(1, {}, { restartAt: "2026-01-01T00:05:00Z" });
     done.status = { restartedAt: "2026-01-01T00:05:00Z" };
     expect(podsNeeded(done, now)).toBe(false);
+  });
+});
+
+describe("weightToVerify", () => {
+  const rollout = (trafficRouting: boolean, weights: boolean): Rollout => ({
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "web" },
+    spec: {
+      strategy: { canary: trafficRouting ? { trafficRouting: { smi: {} } } : {} },
+    },
+    ...(weights
+      ? {
+          status: {
+            canary: {
+              weights: { canary: { weight: 30 }, stable: { weight: 70 } },
+            },
+          },
+        }
+      : {}),
+  });
+
+  it("asks the routers about the weight the previous pass recorded", () => {
+    expect(weightToVerify(rollout(true, true))).toEqual({ weight: 30, additionalDestinations: [] });
+  });
+
+  it("asks nothing without traffic routing or before any weight was set", () => {
+    expect(weightToVerify(rollout(false, true))).toBeUndefined();
+    expect(weightToVerify(rollout(true, false))).toBeUndefined();
   });
 });

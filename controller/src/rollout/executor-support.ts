@@ -1,5 +1,6 @@
 // Small pure helpers for the executor that applies a Plan (DESIGN §4 step 3).
 import type { Rollout, RolloutStatus } from "../api/rollout.js";
+import type { WeightDestination } from "../api/traffic-routing.js";
 import { ConditionType, EventReason, Reason } from "./keys.js";
 import type { PlanEvent } from "./plan-types.js";
 import { timestampMillis } from "./replicasets.js";
@@ -80,3 +81,18 @@ export function podsNeeded(rollout: Rollout, now: Date): boolean {
 }
 
 export { EventReason };
+
+/**
+ * What the observe step asks every router with VerifyWeight before planning (the answer goes
+ * into Observed.routers): the weights recorded in the Rollout's status by the previous pass.
+ * Undefined when there is nothing to verify (no trafficRouting, or no weights recorded yet);
+ * then leave Observed.routers unset.
+ */
+export function weightToVerify(
+  rollout: Rollout,
+): { weight: number; additionalDestinations: WeightDestination[] } | undefined {
+  if (rollout.spec.strategy.canary?.trafficRouting === undefined) return undefined;
+  const weights = rollout.status?.canary?.weights;
+  if (weights === undefined) return undefined;
+  return { weight: weights.canary.weight, additionalDestinations: weights.additional ?? [] };
+}

@@ -5,6 +5,7 @@ export {
   podsNeeded,
   replicaSetCreateError,
   statusMergePatch,
+  weightToVerify,
 } from "./executor-support.js";
 export { computeHash, computeStepHash } from "./hash.js";
 export * from "./keys.js";

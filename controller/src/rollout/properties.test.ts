@@ -268,9 +268,52 @@ describe("traffic-routing invariants under random rollouts and user actions", ()
   });
 });
 
+type BlueGreenAction = "pass" | "promote" | "abort" | "retry" | "image" | "advance";
+
+/**
+ * Drives a blue-green Rollout through the user's actions, one reconcile pass after each, and
+ * checks after every pass that the active Service selects an RS with R available pods (§6: the
+ * switch needs the new RS saturated; abort sends it back to the still-full stable RS).
+ */
+function checkBlueGreenActiveAlwaysFull(
+  replicas: number,
+  previewReplicaCount: number | undefined,
+  autoPromotionEnabled: boolean,
+  actions: readonly BlueGreenAction[],
+): Cluster {
+  const strategy = {
+    activeService: "active",
+    previewService: "preview",
+    autoPromotionEnabled,
+    ...(previewReplicaCount === undefined
+      ? {}
+      : { previewReplicaCount: Math.min(previewReplicaCount, replicas) }),
+  };
+  let cluster = converge(newCluster(blueGreenRollout(replicas, strategy), ["active", "preview"]));
+  const imageCounter = { n: 1 };
+  const trace: string[] = [];
+  for (const action of actions) {
+    cluster = userDoes(cluster, action, imageCounter);
+    const planned = plan(observe(cluster), cluster.now);
+    const applied = applyPlan(cluster, planned);
+    expect(applyPlan(applied, planned)).toEqual(applied);
+    cluster = settle(applied, slowAvailability);
+    const activeHash = cluster.services.active?.spec?.selector?.["rollouts-pod-template-hash"];
+    trace.push(
+      `${action}: ${cluster.replicaSets.map((rs) => `${rs.metadata?.labels?.["rollouts-pod-template-hash"]} ${rs.spec?.replicas}/${rs.status?.availableReplicas}`).join(", ")}; active → ${activeHash}`,
+    );
+    // The active Service never points at an RS that is not fully available.
+    const activeRS = cluster.replicaSets.find(
+      (rs) => rs.metadata?.labels?.["rollouts-pod-template-hash"] === activeHash,
+    );
+    expect(activeRS?.status?.availableReplicas, trace.join("\n")).toBe(replicas);
+  }
+  return cluster;
+}
+
 describe("blue-green invariants", () => {
   it("the active Service always selects an RS with R available pods once healthy, and plans are idempotent", () => {
-    const bgAction = fc.oneof(
+    const bgAction: fc.Arbitrary<BlueGreenAction> = fc.oneof(
       { weight: 6, arbitrary: fc.constant("pass" as const) },
       { weight: 2, arbitrary: fc.constant("promote" as const) },
       { weight: 1, arbitrary: fc.constant("abort" as const) },
@@ -285,35 +328,62 @@ describe("blue-green invariants", () => {
         fc.boolean(),
         fc.array(bgAction, { minLength: 5, maxLength: 40 }),
         (replicas, previewReplicaCount, autoPromotionEnabled, actions) => {
-          const strategy = {
-            activeService: "active",
-            previewService: "preview",
+          checkBlueGreenActiveAlwaysFull(
+            replicas,
+            previewReplicaCount,
             autoPromotionEnabled,
-            ...(previewReplicaCount === undefined
-              ? {}
-              : { previewReplicaCount: Math.min(previewReplicaCount, replicas) }),
-          };
-          let cluster = converge(
-            newCluster(blueGreenRollout(replicas, strategy), ["active", "preview"]),
+            actions,
           );
-          const imageCounter = { n: 1 };
-          for (const action of actions) {
-            cluster = userDoes(cluster, action, imageCounter);
-            const planned = plan(observe(cluster), cluster.now);
-            const applied = applyPlan(cluster, planned);
-            expect(applyPlan(applied, planned)).toEqual(applied);
-            cluster = settle(applied, slowAvailability);
-            // The active Service never points at an RS that is not fully available.
-            const activeHash =
-              cluster.services.active?.spec?.selector?.["rollouts-pod-template-hash"];
-            const activeRS = cluster.replicaSets.find(
-              (rs) => rs.metadata?.labels?.["rollouts-pod-template-hash"] === activeHash,
-            );
-            expect(activeRS?.status?.availableReplicas).toBe(replicas);
-          }
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it("regression: retry after aborting a full preview does not switch the active Service onto a preview it scales back down", () => {
+    // The counterexample fast-check found: R=2, previewReplicaCount 1. The abort drops
+    // scaleUpPreviewCheckPoint while RS2 is at 2/2; the retry pass scales RS2 back to 1 and
+    // used to switch the active Service to it in the same pass (1 of 2 pods behind it).
+    const cluster = checkBlueGreenActiveAlwaysFull(2, 1, true, [
+      "image",
+      "promote",
+      "pass",
+      "pass",
+      "advance",
+      "abort",
+      "advance",
+      "retry",
+    ]);
+    const current = cluster.rollout.status?.currentPodHash;
+    const preview = cluster.replicaSets.find(
+      (rs) => rs.metadata?.labels?.["rollouts-pod-template-hash"] === current,
+    );
+    // After the retry pass the preview is back at previewReplicaCount and the active side
+    // is still the stable RS.
+    expect(preview?.spec?.replicas).toBe(1);
+    expect(cluster.services.active?.spec?.selector?.["rollouts-pod-template-hash"]).toBe(
+      cluster.rollout.status?.stableRS,
+    );
+    expect(cluster.rollout.status?.stableRS).not.toBe(current);
+    // The retried update still completes: it re-latches the checkpoint, scales to R, switches.
+    const finished = checkBlueGreenActiveAlwaysFull(2, 1, true, [
+      "image",
+      "promote",
+      "pass",
+      "pass",
+      "advance",
+      "abort",
+      "advance",
+      "retry",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+    ]);
+    expect(finished.rollout.status?.stableRS).toBe(finished.rollout.status?.currentPodHash);
+    expect(finished.services.active?.spec?.selector?.["rollouts-pod-template-hash"]).toBe(
+      finished.rollout.status?.currentPodHash,
     );
   });
 });

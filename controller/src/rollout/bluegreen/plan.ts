@@ -243,7 +243,13 @@ export function planBlueGreenPass(
   }
 
   // §6 active switch: saturated new RS and a complete pause; abort points it back at stable.
+  // Saturation is judged on the size this pass leaves the new RS at (desiredNew), not only on
+  // the size read at pass start: the original checks its in-memory RS after scaling it. Without
+  // this, a pass that scales a full preview back to previewReplicaCount (e.g. retry after an
+  // abort reset scaleUpPreviewCheckPoint) would also switch the active Service onto it, leaving
+  // the active side with fewer than R pods.
   const saturated =
+    desiredNew === R &&
     specReplicas(newRS) === R &&
     newRS.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION] === String(R) &&
     availableReplicas(newRS) === R;

@@ -1,6 +1,8 @@
-// One pass of the canary strategy without traffic routing (basic canary).
-// spec/rollout-behavior.md §3.2 (order), §4 (algorithm), §5.5 (Services).
-import type { CanaryStrategy, RolloutStatus } from "../../api/rollout.js";
+// One pass of the canary strategy, basic or with traffic routing.
+// spec/rollout-behavior.md §3.2 (order), §4 (basic algorithm), §5 (traffic routing), §5.5 (Services).
+
+import { maxTrafficWeightOrDefault } from "../../api/defaults.js";
+import type { RolloutStatus } from "../../api/rollout.js";
 import type { PlanBuilder, RolloutContext } from "../context.js";
 import { cleanupHistory, ensureServiceTarget, reconcileRestart } from "../housekeeping.js";
 import {
@@ -9,30 +11,19 @@ import {
   PauseConditionReason,
   SCALE_DOWN_DEADLINE_ANNOTATION,
 } from "../keys.js";
-import type { ReplicaSetLike } from "../observed.js";
 import { reconcileAntiAffinity, reconcileEphemeralMetadata } from "../pod-metadata.js";
-import {
-  approximateWeightedCounts,
-  calculateCanaryTargets,
-  type Fenceposts,
-  resolveFenceposts,
-  scaleDownOtherReplicaSets,
-} from "../replica-math.js";
-import {
-  availableReplicas,
-  revisionOf,
-  rsName,
-  specReplicas,
-  statusReplicas,
-  timestampMillis,
-} from "../replicasets.js";
+import { resolveFenceposts } from "../replica-math.js";
+import { specReplicas, timestampMillis } from "../replicasets.js";
 import { isRollbackWithinWindow } from "../revision.js";
-import { maxTrafficWeightOrDefault } from "../../api/defaults.js";
-import { applyTraffic, decideWeight, type TrafficOutcome, type WeightDecision } from "./traffic.js";
-import { reconcileTrafficServices, scaleWithTraffic, trafficStepDone } from "./traffic-pass.js";
-import { atDesiredWithTraffic, type TrafficPass } from "./traffic-replicas.js";
 import type { FinalizeInputs } from "../status.js";
 import { writeReplicaCounts } from "../status.js";
+import {
+  atDesiredWeight,
+  BASIC_MAX_WEIGHT,
+  type CanaryPass,
+  newReplicaSetReadyForPromotion,
+  scaleBasicCanary,
+} from "./basic.js";
 import {
   describeStep,
   missingFeatureOf,
@@ -40,9 +31,11 @@ import {
   stepKind,
   stepWeight,
 } from "./steps.js";
+import { applyTraffic, decideWeight, type TrafficOutcome, type WeightDecision } from "./traffic.js";
+import { reconcileTrafficServices, scaleWithTraffic, trafficStepDone } from "./traffic-pass.js";
+import { atDesiredWithTraffic, type TrafficPass } from "./traffic-replicas.js";
 
-/** Basic canary: the weight is a share of pods, W is always 100 (spec §1 terms). */
-export const BASIC_MAX_WEIGHT = 100;
+export { BASIC_MAX_WEIGHT };
 
 /** spec §3.1 step 6: R changed (HPA, user) since the new or stable RS was last scaled. */
 export function isScalingEvent(ctx: RolloutContext): boolean {
@@ -53,65 +46,6 @@ export function isScalingEvent(ctx: RolloutContext): boolean {
       specReplicas(rs) > 0 &&
       rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION] !== wanted,
   );
-}
-
-interface CanaryPass {
-  ctx: RolloutContext;
-  b: PlanBuilder;
-  status: RolloutStatus;
-  canary: CanaryStrategy;
-  newRS: ReplicaSetLike;
-  /** The stable RS when it exists and is not the new RS. */
-  stableRS: ReplicaSetLike | undefined;
-  fence: Fenceposts;
-}
-
-/** spec §4.4 atDesired for a basic-canary setWeight step, on the RSs as read at pass start. */
-function atDesiredWeight(pass: CanaryPass, weight: number): boolean {
-  const { ctx, canary, newRS, stableRS } = pass;
-  const R = ctx.replicas;
-  let { canary: desiredNew, stable: desiredStable } = approximateWeightedCounts(
-    R,
-    weight,
-    BASIC_MAX_WEIGHT,
-    pass.fence.maxSurge,
-  );
-  if (stableRS === undefined) {
-    desiredNew = R;
-    desiredStable = 0;
-  }
-  const threshold = canary.replicaProgressThreshold;
-  const available = availableReplicas(newRS);
-  let newReady: boolean;
-  if (threshold === undefined) {
-    newReady = specReplicas(newRS) === desiredNew && available === desiredNew;
-  } else if (threshold.type === "Pods") {
-    newReady =
-      specReplicas(newRS) === desiredNew && available >= Math.min(threshold.value, desiredNew);
-  } else {
-    newReady =
-      specReplicas(newRS) === desiredNew &&
-      (desiredNew === 0 || (available * 100) / desiredNew >= threshold.value);
-  }
-  const stableReady =
-    stableRS === undefined ||
-    (specReplicas(stableRS) === desiredStable && statusReplicas(stableRS) === desiredStable);
-  const othersDrained = ctx.otherRSs.every((rs) => availableReplicas(rs) === 0);
-  return newReady && stableReady && othersDrained;
-}
-
-/** Whether the new RS is available enough to become stable (§4.6). */
-function newReplicaSetReadyForPromotion(pass: CanaryPass): boolean {
-  const { ctx, canary, newRS } = pass;
-  const R = ctx.replicas;
-  const available = availableReplicas(newRS);
-  if (available >= R) return true;
-  const threshold = canary.replicaProgressThreshold;
-  if (threshold === undefined) return false;
-  if (specReplicas(newRS) !== R) return false;
-  return threshold.type === "Pods"
-    ? available >= threshold.value
-    : R > 0 && (available * 100) / R >= threshold.value;
 }
 
 function featureHaltFor(
@@ -253,7 +187,8 @@ export function planCanaryPass(
     canaryBackToStable ? (ctx.stableRS ?? newRS) : newRS,
     true,
   );
-  if (trafficPass !== undefined) reconcileTrafficServices(trafficPass, b, status, canaryBackToStable);
+  if (trafficPass !== undefined)
+    reconcileTrafficServices(trafficPass, b, status, canaryBackToStable);
   let traffic: TrafficOutcome | undefined;
   if (trafficPass !== undefined && decision !== undefined) {
     traffic = applyTraffic(trafficPass, b, status, decision, currentStep);
@@ -294,39 +229,7 @@ export function planCanaryPass(
   if (!halted && trafficPass !== undefined && decision !== undefined) {
     scaleWithTraffic(trafficPass, b, decision, traffic, pass.fence.maxUnavailable);
   } else if (!halted) {
-    const otherSpecTotal = ctx.otherRSs.reduce((sum, rs) => sum + specReplicas(rs), 0);
-    const targets = calculateCanaryTargets({
-      replicas: R,
-      weight,
-      maxWeight: BASIC_MAX_WEIGHT,
-      fenceposts: pass.fence,
-      newRS: { spec: specReplicas(newRS), available: availableReplicas(newRS) },
-      stableRS:
-        stableRS === undefined
-          ? undefined
-          : { spec: specReplicas(stableRS), available: availableReplicas(stableRS) },
-      otherSpecTotal,
-    });
-    const scaledStable = stableRS !== undefined && b.scale(stableRS, targets.stableReplicas);
-    const scaledNew = !scaledStable && b.scale(newRS, targets.newReplicas);
-    if (!scaledStable && !scaledNew) {
-      const totalAvailable = ctx.allRSs.reduce((sum, rs) => sum + availableReplicas(rs), 0);
-      const sizes = scaleDownOtherReplicaSets(
-        ctx.otherRSs.map((rs) => ({
-          name: rsName(rs),
-          revision: revisionOf(rs),
-          spec: specReplicas(rs),
-          available: availableReplicas(rs),
-        })),
-        totalAvailable,
-        R,
-        pass.fence.maxUnavailable,
-      );
-      for (const rs of ctx.otherRSs) {
-        const size = sizes.get(rsName(rs));
-        if (size !== undefined) b.scale(rs, size);
-      }
-    }
+    scaleBasicCanary(pass, weight);
   }
 
   // §4.5 pause steps (and steps that need a missing feature), unless this pass scaled.

@@ -88,7 +88,10 @@ describe("VerifyWeight gate (Observed.routers)", () => {
   });
 
   it("a failing router holds the step and status.message names it", () => {
-    const failing = { verified: undefined, error: 'plugin "argoproj-labs/smi": connection refused' };
+    const failing = {
+      verified: undefined,
+      error: 'plugin "argoproj-labs/smi": connection refused',
+    };
     let cluster = toFirstWeight(withAnswer(healthy(canary), failing));
     cluster = pass(cluster).cluster;
     expect(cluster.rollout.status?.currentStepIndex).toBe(0);
@@ -118,7 +121,12 @@ describe("VerifyWeight gate (Observed.routers)", () => {
 describe("setHeaderRoute / setMirrorRoute with managedRoutes", () => {
   const steps: CanaryStep[] = [
     { setWeight: 25 },
-    { setHeaderRoute: { name: "hdr", match: [{ headerName: "trace", headerValue: { exact: "debug" } }] } },
+    {
+      setHeaderRoute: {
+        name: "hdr",
+        match: [{ headerName: "trace", headerValue: { exact: "debug" } }],
+      },
+    },
     { pause: {} },
     { setMirrorRoute: { name: "mirror", percentage: 35, match: [{ method: { exact: "GET" } }] } },
     { pause: {} },
@@ -224,5 +232,84 @@ describe("ordering (§5.3)", () => {
     expect(weightAt).toBeGreaterThanOrEqual(0);
     expect(scaleAt).toBeGreaterThan(weightAt);
     expect(sizes(down.cluster)).toEqual([4, 1]);
+  });
+});
+
+describe("old stable RSs after promotion (§5.7)", () => {
+  const deploy = (cluster: Cluster, image: string): Cluster => {
+    let current = setImage(cluster, image);
+    for (let i = 0; i < 12; i++) current = pass(current).cluster;
+    expect(current.rollout.status?.stableRS).toBe(current.rollout.status?.currentPodHash);
+    return current;
+  };
+
+  it("scaleDownDelayRevisionLimit keeps only the newest old RSs waiting", () => {
+    const canary: CanaryStrategy = {
+      ...services,
+      trafficRouting: { smi: {} },
+      scaleDownDelaySeconds: 100,
+      scaleDownDelayRevisionLimit: 1,
+    };
+    let cluster = deploy(healthy(canary), "web:2");
+    expect(sizes(cluster)).toEqual([4, 4]);
+    cluster = deploy(cluster, "web:3");
+    // RS2 waits out its delay; RS1, beyond the limit, goes at once.
+    expect(sizes(cluster)).toEqual([0, 4, 4]);
+  });
+
+  it("scaleDownDelaySeconds: 0 scales the old stable down as soon as it is unreferenced", () => {
+    const canary: CanaryStrategy = {
+      ...services,
+      trafficRouting: { smi: {} },
+      scaleDownDelaySeconds: 0,
+    };
+    expect(sizes(deploy(healthy(canary), "web:2"))).toEqual([0, 4]);
+  });
+});
+
+describe("maxTrafficWeight", () => {
+  it("weights are shares of W, and the end weight is W", () => {
+    const canary: CanaryStrategy = {
+      steps: [{ setWeight: 250 }, { pause: {} }],
+      ...services,
+      trafficRouting: { maxTrafficWeight: 1000, plugins: { "example/router": {} } },
+    };
+    let cluster = setImage(healthy(canary), "web:2");
+    for (let i = 0; i < 6 && cluster.rollout.status?.phase !== "Paused"; i++) {
+      cluster = pass(cluster).cluster;
+    }
+    expect(sizes(cluster)).toEqual([4, 1]);
+    const weights = cluster.rollout.status?.canary?.weights;
+    expect([weights?.canary.weight, weights?.stable.weight]).toEqual([250, 750]);
+    cluster = promote(cluster);
+    const seen: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      cluster = pass(cluster).cluster;
+      seen.push(cluster.router?.weight ?? -1);
+    }
+    expect(seen).toContain(1000);
+    expect(cluster.rollout.status?.phase).toBe("Healthy");
+  });
+});
+
+describe("replicaProgressThreshold with traffic routing", () => {
+  it("the weight moves once the threshold of canary pods is available", () => {
+    const canary: CanaryStrategy = {
+      steps: [{ setWeight: 50 }, { pause: {} }],
+      ...services,
+      trafficRouting: { smi: {} },
+      replicaProgressThreshold: { type: "Pods", value: 1 },
+    };
+    // Revision 2 never gets more than 1 available pod.
+    const availability = (rs: { metadata?: { name?: string }; spec?: { replicas?: number } }) =>
+      rs.metadata?.name === cluster0.replicaSets[0]?.metadata?.name ? (rs.spec?.replicas ?? 0) : 1;
+    const cluster0 = healthy(canary);
+    let cluster = setImage(cluster0, "web:2");
+    for (let i = 0; i < 6 && cluster.rollout.status?.phase !== "Paused"; i++) {
+      cluster = pass(cluster, { availability }).cluster;
+    }
+    expect(cluster.rollout.status?.phase).toBe("Paused");
+    expect(sizes(cluster)).toEqual([4, 2]);
+    expect(cluster.rollout.status?.canary?.weights?.canary.weight).toBe(50);
   });
 });

@@ -85,14 +85,18 @@ export function dynamicAbortWeights(
   if (!dynamic(t)) return { traffic: 0, replica: 0 };
   const R = t.ctx.replicas;
   const W = t.maxWeight;
-  const stableAvailable = availableReplicas(t.stableRS ?? (t.currentIsStable ? t.newRS : undefined));
+  const stableAvailable = availableReplicas(
+    t.stableRS ?? (t.currentIsStable ? t.newRS : undefined),
+  );
   const canaryAvailable = availableReplicas(canaryRS);
   const explicit = abortScaleDownDelaySecondsOrDefault(t.ctx.rollout.spec).explicit;
   const limit = explicit ? R - stableAvailable : Math.max(R - stableAvailable, canaryAvailable);
   let d = 0;
   for (let i = t.steps.length - 1; i >= 0; i--) {
     const weight = t.steps[i]?.setWeight;
-    if (weight !== undefined && podsFor(t, weight) < limit) {
+    // Pods a weight needs include minPodsPerReplicaSet; without it a canary held at the
+    // minimum would keep its weight forever (the spec's formula counts only ceil(w·R/W)).
+    if (weight !== undefined && minPods(t, podsFor(t, weight)) < limit) {
       d = weight;
       break;
     }

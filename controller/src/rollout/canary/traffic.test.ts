@@ -72,7 +72,14 @@ describe("E5 traffic routing (SMI), R=10, no dynamicStableScale", () => {
         services: { canary: 1, stable: 0 },
       },
       { label: "3", rs: [10, 2], index: 1, phase: "Paused", weights: [20, 80] },
-      { label: "4", before: promote, rs: [10, 2], index: 2, phase: "Progressing", weights: [20, 80] },
+      {
+        label: "4",
+        before: promote,
+        rs: [10, 2],
+        index: 2,
+        phase: "Progressing",
+        weights: [20, 80],
+      },
       {
         label: "5",
         rs: [10, 5],
@@ -308,12 +315,41 @@ describe("E11 abort with traffic routing and dynamicStableScale (delay unset)", 
       "web:2",
     );
     const { cluster } = traceCanary(start, (c) => c.rollout.status?.phase === "Paused");
-    expect([rsByRevision(cluster, 1)?.spec?.replicas, rsByRevision(cluster, 2)?.spec?.replicas]).toEqual([5, 5]);
+    expect([
+      rsByRevision(cluster, 1)?.spec?.replicas,
+      rsByRevision(cluster, 2)?.spec?.replicas,
+    ]).toEqual([5, 5]);
     walk(abort(cluster), [
       { label: "1", rs: [8, 5], weights: [50, 50], phase: "Degraded", services: { canary: 1 } },
       { label: "2", rs: [8, 2], weights: [20, 80], phase: "Degraded", services: { canary: 1 } },
       { label: "3", rs: [10, 2], weights: [20, 80], phase: "Degraded", services: { canary: 1 } },
       { label: "4", rs: [10, 0], weights: [0, 100], phase: "Degraded", services: { canary: 0 } },
     ]);
+  });
+});
+
+describe("§5.2 rule 1: dynamicStableScale rollback to the stable template mid-update", () => {
+  it("keeps the old canary's weight until stable is whole, then removes weight and pods", () => {
+    const canary: CanaryStrategy = {
+      steps: [{ setWeight: 20 }, { setWeight: 50 }, { pause: {} }],
+      ...services,
+      trafficRouting: smi,
+      dynamicStableScale: true,
+    };
+    const start = setImage(healthy(10, canary), "web:2");
+    let { cluster } = traceCanary(start, (c) => c.rollout.status?.phase === "Paused");
+    cluster = setImage(cluster, "web:1");
+    const seen: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      cluster = walkOne(cluster);
+      const w = cluster.rollout.status?.canary?.weights?.canary.weight;
+      seen.push(
+        `${rsByRevision(cluster, 3)?.spec?.replicas ?? rsByRevision(cluster, 1)?.spec?.replicas}/${rsByRevision(cluster, 2)?.spec?.replicas} w${w}`,
+      );
+    }
+    // The old canary keeps its weight until the stable RS is whole again, then loses it,
+    // then its pods (DSS: no delay).
+    expect(seen.slice(0, 4)).toEqual(["5/5 w50", "10/5 w50", "10/5 w0", "10/0 w0"]);
+    expect(cluster.rollout.status?.phase).toBe("Healthy");
   });
 });

@@ -50,7 +50,8 @@ export function trafficServiceNames(
       ? { canary: pingPong.pongService, stable: pingPong.pingService }
       : { canary: pingPong.pingService, stable: pingPong.pongService };
   }
-  const name = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
+  const name = (value: string | undefined) =>
+    value === undefined || value === "" ? undefined : value;
   return { canary: name(t.canary.canaryService), stable: name(t.canary.stableService) };
 }
 

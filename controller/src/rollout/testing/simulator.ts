@@ -60,24 +60,26 @@ export function applyRouterCall(state: RouterState | undefined, call: RouterCall
   return next;
 }
 
+function describeCall(call: RouterCall): string {
+  switch (call.method) {
+    case "setWeight":
+    case "verifyWeight":
+      return `${call.method}(${call.weight})`;
+    case "updateHash":
+      return `updateHash(${call.canaryHash},${call.stableHash})`;
+    case "setHeaderRoute":
+    case "setMirrorRoute":
+      return `${call.method}(${String(call.step.name)})`;
+    case "removeManagedRoutes":
+      return "removeManagedRoutes";
+  }
+}
+
 /** Router calls of a plan as short text: `setWeight(20)`, `updateHash(abc,def)`. */
 export function routerCalls(planned: Plan): string[] {
-  return planned.actions.flatMap((action) => {
-    if (action.kind !== "router") return [];
-    const call = action.call;
-    switch (call.method) {
-      case "setWeight":
-      case "verifyWeight":
-        return [`${call.method}(${call.weight})`];
-      case "updateHash":
-        return [`updateHash(${call.canaryHash},${call.stableHash})`];
-      case "setHeaderRoute":
-      case "setMirrorRoute":
-        return [`${call.method}(${String(call.step.name)})`];
-      case "removeManagedRoutes":
-        return ["removeManagedRoutes"];
-    }
-  });
+  return planned.actions.flatMap((action) =>
+    action.kind === "router" ? [describeCall(action.call)] : [],
+  );
 }
 
 function applyKeys(

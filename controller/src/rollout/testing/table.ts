@@ -41,7 +41,10 @@ export function walk(start: Cluster, rows: Row[], availability?: Availability): 
       ...(row.calls === undefined ? {} : { calls: namedCalls(cluster, routerCalls(result.plan)) }),
       ...(row.weights === undefined
         ? {}
-        : { weights: weights === undefined ? undefined : [weights.canary.weight, weights.stable.weight] }),
+        : {
+            weights:
+              weights === undefined ? undefined : [weights.canary.weight, weights.stable.weight],
+          }),
       rs: sizes(cluster),
       ...(row.index === undefined ? {} : { index: status.currentStepIndex ?? null }),
       phase: status.phase,
@@ -87,8 +90,10 @@ export function namedCalls(cluster: Cluster, calls: string[]): string[] {
   const names = new Map<string, string>();
   for (let i = 0; i < cluster.replicaSets.length; i++) names.set(hashOf(cluster, i), `RS${i + 1}`);
   return calls.map((call) =>
-    call.replace(/updateHash\(([^,]*),([^)]*)\)/, (_all, canary: string, stable: string) =>
-      `updateHash(${names.get(canary) ?? canary},${names.get(stable) ?? stable})`,
+    call.replace(
+      /updateHash\(([^,]*),([^)]*)\)/,
+      (_all, canary: string, stable: string) =>
+        `updateHash(${names.get(canary) ?? canary},${names.get(stable) ?? stable})`,
     ),
   );
 }
