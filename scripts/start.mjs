@@ -4,11 +4,11 @@
 // carries on from the kept state. Process logs go to .sluice/logs/.
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const stateDir = join(root, process.env.SLUICE_STATE_DIR ?? ".sluice");
+const stateDir = resolve(root, process.env.SLUICE_STATE_DIR ?? ".sluice");
 const logDir = join(stateDir, "logs");
 const clusterDir = join(stateDir, "cluster");
 const kubeconfig = join(clusterDir, "kubeconfig");
@@ -61,13 +61,15 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   say("\nStopping the demo...");
+  // Ctrl-C in a terminal reaches every process of the group, so some may be stopping already.
   for (const { name, child } of [...children].reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
     say(`  ${name} stopped`);
   }
   say(`State kept in ${relative(process.cwd(), stateDir) || "."}/: run npm start again to carry on.`);

@@ -1,7 +1,7 @@
 // sluice-controller as its own process against devcluster, driven as a user drives it:
 // kubectl apply, then the same actions the CLI sends (promote, abort, retry, set image...).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, waitForRollout } from "./harness.js";
+import { type Harness, repoRoot, startHarness, waitForRollout } from "./harness.js";
 
 let h: Harness;
 
@@ -178,4 +178,18 @@ spec:
     expect(promoted.replicas[green]).toBe(2);
     await waitForRollout(h, name, "blue scaled down after the delay", (v) => v.replicas[blue] === 0, [active, preview]);
   });
+});
+
+describe("examples/", () => {
+  // Every example a user can copy must apply cleanly and come up Healthy.
+  for (const [dir, rollout] of [
+    ["demo", "demo"],
+    ["canary", "canary-example"],
+    ["blue-green", "bluegreen-example"],
+  ] as const) {
+    it(`examples/${dir} applies and reaches Healthy`, async () => {
+      await h.kubectl("apply", "-f", `${repoRoot}/examples/${dir}/`);
+      await waitForRollout(h, rollout, "Healthy", (v) => v.phase === "Healthy");
+    });
+  }
 });
