@@ -47,6 +47,7 @@ describe("bad input gets a 4xx Status, never a crash", () => {
     expect((await call(cluster, "GET", "/api/v1/namespaces/default/widgets")).status).toBe(404);
     expect((await call(cluster, "GET", "/apis/nothing.example.com/v1")).status).toBe(404);
     expect((await call(cluster, "GET", "/api/v1/namespaces/default/nodes/x")).status).toBe(404);
+    expect((await call(cluster, "GET", "/api/v1/namespaces/%E0%A4%A/configmaps")).status).toBe(400);
   });
 
   it("oversized bodies", async () => {

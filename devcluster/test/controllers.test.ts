@@ -63,7 +63,7 @@ beforeAll(async () => {
 });
 afterAll(async () => cluster.cleanup());
 
-describe("simulated controllers", () => {
+describe("simulated controllers", { timeout: 120_000 }, () => {
   it("ReplicaSet creates named, labelled pods that become Ready, and reports status", async () => {
     const created = await call(cluster, "POST", RS, workload("ReplicaSet", "rs1", 3));
     expect(created.status).toBe(201);

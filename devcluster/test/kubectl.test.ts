@@ -79,7 +79,8 @@ beforeAll(async () => {
 });
 afterAll(async () => cluster.cleanup());
 
-describe("kubectl against devcluster", () => {
+// Each kubectl call starts a process: generous limits for a busy machine.
+describe("kubectl against devcluster", { timeout: 180_000 }, () => {
   it("applies a CRD, then a custom resource, twice, and lists it by its plural", async () => {
     expect(await ok("apply", "-f", CRD)).toContain(
       "customresourcedefinition.apiextensions.k8s.io/rollouts.argoproj.io created",

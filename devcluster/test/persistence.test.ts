@@ -55,7 +55,8 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe("persistence", () => {
+// Two process starts each: generous limits for a busy machine.
+describe("persistence", { timeout: 180_000 }, () => {
   it("keeps every object acknowledged before a SIGKILL, with resourceVersions still increasing", async () => {
     const first = await startProcess();
     const path = "/api/v1/namespaces/default/configmaps";

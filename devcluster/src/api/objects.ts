@@ -271,7 +271,7 @@ export class ObjectApi {
     ) {
       throw conflict(type, name, MODIFIED_MESSAGE);
     }
-    const obj = JSON.parse(JSON.stringify(existing)) as KubeObject;
+    const obj = this.copy(type, namespace, name);
     if (incoming.status === undefined) delete obj.status;
     else obj.status = incoming.status;
     if (!type.builtin && type.schema) {

@@ -44,17 +44,18 @@ export function deepClone<T>(value: T): T {
   return structuredClone(value);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
+/** Structural equality of JSON values; `ignoredKey`, if given, is skipped at every depth. */
+export function deepEqual(a: unknown, b: unknown, ignoredKey?: string): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, index) => deepEqual(item, b[index]));
+    return a.every((item, index) => deepEqual(item, b[index], ignoredKey));
   }
   if (isObject(a) && isObject(b)) {
-    const aKeys = Object.keys(a).filter((k) => a[k] !== undefined);
-    const bKeys = Object.keys(b).filter((k) => b[k] !== undefined);
+    const aKeys = Object.keys(a).filter((k) => a[k] !== undefined && k !== ignoredKey);
+    const bKeys = Object.keys(b).filter((k) => b[k] !== undefined && k !== ignoredKey);
     if (aKeys.length !== bKeys.length) return false;
-    return aKeys.every((key) => deepEqual(a[key], b[key]));
+    return aKeys.every((key) => deepEqual(a[key], b[key], ignoredKey));
   }
   return false;
 }

@@ -17,10 +17,15 @@ export interface ApiPath {
 }
 
 export function parseApiPath(pathname: string): ApiPath | undefined {
-  const segments = pathname
-    .split("/")
-    .filter((s) => s !== "")
-    .map(decodeURIComponent);
+  let segments: string[];
+  try {
+    segments = pathname
+      .split("/")
+      .filter((s) => s !== "")
+      .map(decodeURIComponent);
+  } catch {
+    throw badRequest(`the request path ${JSON.stringify(pathname)} is not valid URL encoding`);
+  }
   let group: string;
   let version: string;
   let rest: string[];

@@ -42,7 +42,16 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const url = new URL(req.url ?? "/", "https://devcluster");
+  let url: URL;
+  try {
+    url = new URL(req.url ?? "/", "https://devcluster");
+  } catch {
+    throw new ApiError(
+      400,
+      "BadRequest",
+      `the request URL ${JSON.stringify(req.url ?? "")} does not parse`,
+    );
+  }
   const path = url.pathname.replace(/\/+$/, "") || "/";
   if (PUBLIC_PATHS.has(path)) {
     if (path === "/version") return sendJson(res, 200, VERSION_INFO);

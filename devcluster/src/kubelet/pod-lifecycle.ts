@@ -132,11 +132,5 @@ export class PodLifecycle {
 
 /** Compares statuses ignoring timestamps that are re-rendered on every pass. */
 function sameState(current: unknown, next: unknown): boolean {
-  const strip = (value: unknown): unknown =>
-    JSON.parse(
-      JSON.stringify(value ?? {}, (key, item: unknown) =>
-        key === "finishedAt" ? undefined : item,
-      ),
-    );
-  return deepEqual(strip(current), strip(next));
+  return deepEqual(current ?? {}, next, "finishedAt");
 }
