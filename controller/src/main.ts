@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // sluice-controller: the process. Parses flags, builds the runtime (client, informers, queue,
 // metrics, health), optionally campaigns for leadership, and runs the Rollout reconciler.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startController } from "./controller.js";
 
@@ -61,8 +62,12 @@ function main(): void {
     return typeof v === "string" ? v : undefined;
   };
   const namespace = str("namespace");
+  const kubeconfig = str("kubeconfig");
+  // Bundled plugins run as child processes and hold their own Kubernetes clients: they reach
+  // the same cluster with the same credentials through the environment they inherit.
+  if (kubeconfig !== undefined) process.env.KUBECONFIG = resolve(kubeconfig);
   startController({
-    kubeconfig: str("kubeconfig"),
+    kubeconfig,
     context: str("context"),
     namespace,
     instanceId: str("instance-id"),

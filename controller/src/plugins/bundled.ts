@@ -25,10 +25,10 @@ export const BUILTIN_ROUTER_KEYS: ReadonlyArray<readonly [key: string, plugin: s
 
 /** AnalysisTemplate metric.provider.<key> -> plugin name. */
 export const BUILTIN_METRIC_KEYS: ReadonlyArray<readonly [key: string, plugin: string]> = [
-  ["prometheus", "prometheus"],
-  ["web", "web"],
-  ["datadog", "datadog"],
-  ["job", "job"],
+  ["prometheus", "sluice/prometheus"],
+  ["web", "sluice/web"],
+  ["datadog", "sluice/datadog"],
+  ["job", "sluice/job"],
 ];
 
 export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
@@ -37,10 +37,10 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { kind: "trafficrouter", name: "argoproj-labs/alb", packageName: "@sluice/plugin-alb" },
   { kind: "trafficrouter", name: "argoproj-labs/smi", packageName: "@sluice/plugin-smi" },
   { kind: "trafficrouter", name: "argoproj-labs/apisix", packageName: "@sluice/plugin-apisix" },
-  { kind: "metricprovider", name: "prometheus", packageName: "@sluice/plugin-prometheus" },
-  { kind: "metricprovider", name: "web", packageName: "@sluice/plugin-web" },
-  { kind: "metricprovider", name: "datadog", packageName: "@sluice/plugin-datadog" },
-  { kind: "metricprovider", name: "job", packageName: "@sluice/plugin-job" },
+  { kind: "metricprovider", name: "sluice/prometheus", packageName: "@sluice/plugin-prometheus" },
+  { kind: "metricprovider", name: "sluice/web", packageName: "@sluice/plugin-web" },
+  { kind: "metricprovider", name: "sluice/datadog", packageName: "@sluice/plugin-datadog" },
+  { kind: "metricprovider", name: "sluice/job", packageName: "@sluice/plugin-job" },
 ];
 
 /**

@@ -9,85 +9,31 @@ import {
   connectTrafficRouter,
   type MetricProviderClient,
   PluginCallError,
-  PluginKind,
   type TrafficRouterClient,
 } from "@sluice/sdk";
 import type { Logger } from "pino";
 import { errorMessage, pluginLogger } from "../runtime/logger.js";
 import type { ControllerMetrics } from "../runtime/metrics.js";
+import { type AnyClient, type Connection, initialisePlugin } from "./host-init.js";
+import type {
+  MetricProviderPlugin,
+  PluginFailure,
+  PluginFailureReason,
+  PluginResult,
+  RouterPlugin,
+} from "./host-types.js";
 import type { PluginEntry, PluginKindName, PluginRegistry } from "./registry.js";
+import { entryFingerprint } from "./registry-types.js";
 import { PluginSupervisor, type SupervisorOptions } from "./supervisor.js";
 
-/** Why a plugin call did not succeed. */
-export type PluginFailureReason =
-  | "unregistered"
-  | "unavailable"
-  | "start"
-  | "transport"
-  | "init"
-  | "refused"
-  | "domain";
-
-export interface PluginFailure {
-  plugin: string;
-  /** The contract method, e.g. SetWeight. */
-  method: string;
-  reason: PluginFailureReason;
-  message: string;
-  /** True when a later retry may succeed without any change by the user. */
-  retryable: boolean;
-}
-
-export type PluginResult<T> = { ok: true; value: T } | { ok: false; error: PluginFailure };
-
-/** "plugin argoproj-labs/nginx: SetWeight failed: ..." for status.message and Events. */
-export function describeFailure(failure: PluginFailure): string {
-  return `plugin ${failure.plugin}: ${failure.method} failed: ${failure.message}`;
-}
-
-type Req<F> = F extends (request: infer R, ...rest: never[]) => unknown ? R : never;
-type Res<F> = F extends (...args: never[]) => Promise<infer R> ? R : never;
-
-/** A traffic-router plugin as the executor uses it. */
-export interface RouterPlugin {
-  readonly name: string;
-  setWeight(
-    r: Req<TrafficRouterClient["setWeight"]>,
-  ): Promise<PluginResult<Res<TrafficRouterClient["setWeight"]>>>;
-  verifyWeight(
-    r: Req<TrafficRouterClient["verifyWeight"]>,
-  ): Promise<PluginResult<Res<TrafficRouterClient["verifyWeight"]>>>;
-  updateHash(
-    r: Req<TrafficRouterClient["updateHash"]>,
-  ): Promise<PluginResult<Res<TrafficRouterClient["updateHash"]>>>;
-  setHeaderRoute(
-    r: Req<TrafficRouterClient["setHeaderRoute"]>,
-  ): Promise<PluginResult<Res<TrafficRouterClient["setHeaderRoute"]>>>;
-  setMirrorRoute(
-    r: Req<TrafficRouterClient["setMirrorRoute"]>,
-  ): Promise<PluginResult<Res<TrafficRouterClient["setMirrorRoute"]>>>;
-  removeManagedRoutes(
-    r: Req<TrafficRouterClient["removeManagedRoutes"]>,
-  ): Promise<PluginResult<Res<TrafficRouterClient["removeManagedRoutes"]>>>;
-}
-
-/** A metric-provider plugin as the analysis reconciler uses it. */
-export interface MetricProviderPlugin {
-  readonly name: string;
-  run(r: Req<MetricProviderClient["run"]>): Promise<PluginResult<Res<MetricProviderClient["run"]>>>;
-  resume(
-    r: Req<MetricProviderClient["resume"]>,
-  ): Promise<PluginResult<Res<MetricProviderClient["resume"]>>>;
-  terminate(
-    r: Req<MetricProviderClient["terminate"]>,
-  ): Promise<PluginResult<Res<MetricProviderClient["terminate"]>>>;
-  garbageCollect(
-    r: Req<MetricProviderClient["garbageCollect"]>,
-  ): Promise<PluginResult<Res<MetricProviderClient["garbageCollect"]>>>;
-  getMetadata(
-    r: Req<MetricProviderClient["getMetadata"]>,
-  ): Promise<PluginResult<Res<MetricProviderClient["getMetadata"]>>>;
-}
+export {
+  describeFailure,
+  type MetricProviderPlugin,
+  type PluginFailure,
+  type PluginFailureReason,
+  type PluginResult,
+  type RouterPlugin,
+} from "./host-types.js";
 
 export interface PluginHostOptions {
   registry: PluginRegistry;
@@ -111,21 +57,6 @@ export interface PluginHostOptions {
   controllerVersion?: string;
 }
 
-interface Connection<C extends TrafficRouterClient | MetricProviderClient> {
-  entry: PluginEntry;
-  client: C;
-  /** The supervisor generation (child) or reconnect count (remote) that Init succeeded for. */
-  initialisedFor: number | undefined;
-  /** Bumped after a transport failure of a remote plugin: Init again before the next call. */
-  epoch: number;
-  initializing: Promise<PluginFailure | undefined> | undefined;
-  /** A refusal is remembered for the generation it happened in (re-checked after a restart). */
-  refused: { epoch: number; failure: PluginFailure; at: number } | undefined;
-  probeFailures: number;
-}
-
-type AnyClient = TrafficRouterClient | MetricProviderClient;
-
 const METHOD_NAMES: Record<string, string> = {
   setWeight: "SetWeight",
   verifyWeight: "VerifyWeight",
@@ -143,10 +74,6 @@ const METHOD_NAMES: Record<string, string> = {
 /** A remote plugin that refused its Init is asked again after this long. */
 const REMOTE_REFUSAL_RETRY_MS = 30_000;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
 export class PluginHost {
   readonly supervisor: PluginSupervisor;
   private readonly connections = new Map<string, Connection<AnyClient>>();
@@ -154,6 +81,7 @@ export class PluginHost {
   private readonly probeTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
   private stopped = false;
+  private probing = false;
 
   constructor(private readonly options: PluginHostOptions) {
     this.timeoutMs = options.callTimeoutMs ?? 5_000;
@@ -244,7 +172,9 @@ export class PluginHost {
   ): Connection<C> {
     const key = `${kind}\u0000${entry.name}`;
     const existing = this.connections.get(key);
-    if (existing !== undefined && existing.entry === entry) return existing as Connection<C>;
+    if (existing !== undefined && entryFingerprint(existing.entry) === entryFingerprint(entry)) {
+      return existing as Connection<C>;
+    }
     existing?.client.close();
     let address: string;
     if (entry.location.type === "file") address = this.supervisor.processFor(key, entry).address;
@@ -428,109 +358,55 @@ export class PluginHost {
     return conn.initializing;
   }
 
-  private async initialise(
+  private initialise(
     kind: PluginKindName,
     conn: Connection<AnyClient>,
     epoch: number,
   ): Promise<PluginFailure | undefined> {
-    const name = conn.entry.name;
-    const log = pluginLogger(this.options.log, name);
-    const failure = (
-      reason: PluginFailureReason,
-      message: string,
-      retryable: boolean,
-    ): PluginFailure => ({ plugin: name, method: "Init", reason, message, retryable });
-    // A child that was just started needs a moment to open its socket: wait for its health
-    // service rather than failing the first call.
-    if (conn.entry.location.type === "file") {
-      const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
-      let last = "";
-      for (;;) {
-        try {
-          const health = await this.guard(
-            conn.client.health({ timeoutMs: 1_000 }),
-            "Health",
-            conn.client.address,
-          );
-          if (health === "SERVING") break;
-          last = `health service answers ${health}`;
-        } catch (error) {
-          last = error instanceof PluginCallError ? error.details : errorMessage(error);
-        }
-        if (Date.now() > deadline)
-          return failure(
-            "transport",
-            `the plugin process did not become ready within ${this.options.startTimeoutMs ?? 10_000} ms (${last})`,
-            true,
-          );
-        await sleep(100);
-      }
-    }
-    const started = performance.now();
-    let reply: Awaited<ReturnType<AnyClient["init"]>>;
-    try {
-      reply = await this.guard(
-        conn.client.init(
-          { controllerVersion: this.options.controllerVersion ?? "" },
-          { timeoutMs: this.timeoutMs },
-        ),
-        "Init",
-        conn.client.address,
-      );
-    } catch (error) {
-      this.options.metrics?.observePluginCall(
-        name,
-        "Init",
-        (performance.now() - started) / 1000,
-        "transport",
-      );
-      return failure("transport", this.transportMessage(conn, error), true);
-    }
-    this.options.metrics?.observePluginCall(
-      name,
-      "Init",
-      (performance.now() - started) / 1000,
-      reply.error === undefined ? undefined : "domain",
+    return initialisePlugin(
+      {
+        options: this.options,
+        timeoutMs: this.timeoutMs,
+        guard: (p, m, a) => this.guard(p, m, a),
+        transportMessage: (c, e) => this.transportMessage(c, e),
+      },
+      kind,
+      conn,
+      epoch,
     );
-    if (reply.error !== undefined) {
-      const message = `Init answered an error: ${reply.error.message}`;
-      log.warn({ error: reply.error.message }, "plugin Init failed");
-      this.options.onPluginProblem?.(name, "PluginInitFailed", `plugin ${name}: ${message}`);
-      return failure("init", message, true);
-    }
-    const wantKind =
-      kind === "trafficrouter" ? PluginKind.TRAFFIC_ROUTER : PluginKind.METRIC_PROVIDER;
-    let refusal: string | undefined;
-    if (reply.name !== name) {
-      refusal = `refused: the process at ${conn.client.address} says it is "${reply.name}" but is registered as "${name}"; fix the name or location in argo-rollouts-config`;
-    } else if (reply.kind !== wantKind) {
-      refusal = `refused: registered as a ${kind === "trafficrouter" ? "traffic router" : "metric provider"} but Init says kind ${PluginKind[reply.kind] ?? reply.kind}`;
-    }
-    if (refusal !== undefined) {
-      const refused = failure("refused", refusal, false);
-      conn.refused = { epoch, failure: refused, at: Date.now() };
-      log.error({ answeredName: reply.name, answeredKind: reply.kind }, refusal);
-      this.options.onPluginProblem?.(name, "PluginRefused", `plugin ${name}: ${refusal}`);
-      return refused;
-    }
-    conn.refused = undefined;
-    conn.initialisedFor = epoch;
-    log.info({ version: reply.version, epoch }, "plugin initialised");
-    return undefined;
   }
 
   /** Health probe of every connected plugin; a child failing repeatedly is restarted. */
   private async probe(): Promise<void> {
+    // One round at a time: a slow round must not overlap the next tick.
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      await this.probeRound();
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async probeRound(): Promise<void> {
     for (const [key, conn] of this.connections) {
       if (conn.initialisedFor === undefined) continue;
+      // A child restarted since its last Init is still starting: the next call waits for it.
+      const proc = conn.entry.location.type === "file" ? this.supervisor.get(key) : undefined;
+      if (
+        proc !== undefined &&
+        (proc.pid === undefined || proc.generation !== conn.initialisedFor)
+      ) {
+        continue;
+      }
       let healthy = false;
       try {
-        healthy =
-          (await this.guard(
-            conn.client.health({ timeoutMs: 2_000 }),
-            "Health",
-            conn.client.address,
-          )) === "SERVING";
+        const answer = await this.guard(
+          conn.client.health({ timeoutMs: 2_000 }),
+          "Health",
+          conn.client.address,
+        );
+        healthy = answer === "SERVING";
       } catch {
         healthy = false;
       }

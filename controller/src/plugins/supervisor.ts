@@ -4,7 +4,7 @@
 // process outlives the controller.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -82,6 +82,13 @@ export class PluginProcess {
 
   private spawnNow(): StartResult {
     const path = this.entry.location.type === "file" ? this.entry.location.path : "";
+    const isScript = /\.[cm]?js$/.test(path);
+    try {
+      accessSync(path, isScript ? constants.R_OK : constants.X_OK);
+    } catch (error) {
+      this.lastError = `cannot start ${path}: ${error instanceof Error ? error.message : String(error)}; install the plugin there or fix its location in argo-rollouts-config`;
+      return { ok: false, error: this.lastError };
+    }
     if (this.entry.sha256 !== undefined) {
       let digest: string;
       try {
@@ -96,7 +103,7 @@ export class PluginProcess {
       }
     }
     // A JavaScript entry point runs with this Node.js; anything else is executed as is.
-    const [command, args] = /\.[cm]?js$/.test(path)
+    const [command, args] = isScript
       ? [process.execPath, [path, ...this.entry.args]]
       : [path, this.entry.args];
     let child: ChildProcess;
@@ -118,6 +125,8 @@ export class PluginProcess {
     child.once("error", (error) => {
       this.log.error({ error: error.message }, "plugin process failed to start");
       this.lastError = `cannot start ${path}: ${error.message}`;
+      // A spawn that failed outright emits no "exit": treat it as one so it is retried.
+      if (child.pid === undefined) this.onExit(child, null, null);
     });
     child.once("exit", (code, signal) => this.onExit(child, code, signal));
     this.log.info(

@@ -14,7 +14,7 @@ import { MEMORY_ROUTER, RECORDING_ROUTER, silentLog } from "./support.js";
 const rollout = Buffer.from(JSON.stringify({ metadata: { name: "web", namespace: "default" } }));
 const config = Buffer.from(JSON.stringify({ routeName: "web" }));
 
-describe("plugin registry from the ConfigMap", () => {
+describe("plugin registry from the ConfigMap", { timeout: 120_000 }, () => {
   let env: TestCluster;
   let ns: string;
   let informer: Informer;
@@ -66,7 +66,7 @@ describe("plugin registry from the ConfigMap", () => {
       },
     });
     await waitFor(() => registry.get("trafficrouter", "example/memory-router") !== undefined, {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
     });
     await recorder.flush();
     let seen = "";
@@ -76,7 +76,7 @@ describe("plugin registry from the ConfigMap", () => {
         seen = JSON.stringify(list.items.map((e) => [e.reason, e.message]));
         return list.items.find((e) => e.reason === "InvalidPluginEntry");
       },
-      { timeoutMs: 10_000, describe: () => seen },
+      { timeoutMs: 30_000, describe: () => seen },
     );
     expect(event).toMatchObject({
       type: "Warning",
@@ -110,7 +110,7 @@ describe("plugin registry from the ConfigMap", () => {
       },
     });
     await waitFor(() => registry.get("trafficrouter", "test/late") !== undefined, {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
     });
     const after = await host
       .routerFor("test/late")
@@ -130,7 +130,7 @@ describe("plugin registry from the ConfigMap", () => {
           return true;
         }
       },
-      { timeoutMs: 10_000, describe: () => `pid ${memoryPid} still alive` },
+      { timeoutMs: 30_000, describe: () => `pid ${memoryPid} still alive` },
     );
   });
 });

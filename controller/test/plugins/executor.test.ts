@@ -68,7 +68,7 @@ const routerPlan = (calls: RouterCall[], status: RolloutStatus): Plan => ({
   events: [],
 });
 
-describe("executor: router actions to several routers", () => {
+describe("executor: router actions to several routers", { timeout: 120_000 }, () => {
   let dir: string;
   let host: PluginHost;
   const record = (name: string): Array<Record<string, unknown>> => {

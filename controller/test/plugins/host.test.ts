@@ -14,7 +14,7 @@ import {
 const rollout = Buffer.from(JSON.stringify({ metadata: { name: "web", namespace: "default" } }));
 const config = Buffer.from(JSON.stringify({ routeName: "web" }));
 
-describe("PluginHost", () => {
+describe("PluginHost", { timeout: 120_000 }, () => {
   const problems: string[] = [];
   const metrics = new ControllerMetrics({ defaultMetrics: false });
   let host: PluginHost;
@@ -149,7 +149,8 @@ describe("PluginHost", () => {
       expect(result.error.message).toMatch(/no answer within the 1500 ms deadline/);
     }
     expect(elapsed).toBeGreaterThanOrEqual(1_400);
-    expect(elapsed).toBeLessThan(2_600);
+    // The deadline, not the plugin, ends the call (with slack for a loaded machine).
+    expect(elapsed).toBeLessThan(4_500);
   });
 
   it("re-initialises a restarted child and serves again", async () => {
@@ -172,5 +173,46 @@ describe("PluginHost", () => {
     // A fresh process: it remembers only what it was told after the restart.
     const verify = await router.verifyWeight({ rollout, config, desiredWeight: 40 });
     expect(verify.ok && verify.value.verification).toBe(WeightVerification.NOT_VERIFIED);
+  });
+});
+
+describe("PluginHost health probes", { timeout: 120_000 }, () => {
+  it("restarts a child that stops answering its health service", async () => {
+    const registry = registryOf({
+      trafficRouterPlugins: `- {name: example/memory-router, location: "file://${MEMORY_ROUTER}"}`,
+    });
+    const host = new PluginHost({
+      registry,
+      log: silentLog,
+      callTimeoutMs: 2_000,
+      startTimeoutMs: 30_000,
+      probeIntervalMs: 300,
+      probeFailures: 2,
+      supervisor: { initialBackoffMs: 100 },
+    });
+    try {
+      const router = host.routerFor("example/memory-router");
+      expect((await router.setWeight({ rollout, config, desiredWeight: 5 })).ok).toBe(true);
+      const proc = host.supervisor.get("trafficrouter\u0000example/memory-router");
+      const pid = proc?.pid;
+      if (proc === undefined || pid === undefined) throw new Error("memory router not running");
+      // A frozen process keeps its socket but never answers: only the probe can tell.
+      process.kill(pid, "SIGSTOP");
+      await waitFor(() => proc.restarts === 1 && proc.pid !== undefined && proc.pid !== pid, {
+        timeoutMs: 30_000,
+        describe: () => `restarts=${proc.restarts} pid=${proc.pid}`,
+      });
+      let last = "";
+      await waitFor(
+        async () => {
+          const r = await router.setWeight({ rollout, config, desiredWeight: 6 });
+          last = r.ok ? "ok" : r.error.message;
+          return r.ok;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, describe: () => last },
+      );
+    } finally {
+      await host.stop();
+    }
   });
 });

@@ -15,7 +15,7 @@ const entry = (name: string, path: string, sha256?: string): PluginEntry => ({
   ...(sha256 === undefined ? {} : { sha256 }),
 });
 
-describe("PluginSupervisor", () => {
+describe("PluginSupervisor", { timeout: 120_000 }, () => {
   let supervisor: PluginSupervisor | undefined;
   afterEach(async () => {
     await supervisor?.stopAll();
@@ -34,7 +34,7 @@ describe("PluginSupervisor", () => {
     expect(started.ok).toBe(true);
     const client = connectTrafficRouter(proc.address, { timeoutMs: 1_000 });
     try {
-      await waitFor(async () => (await client.health()) === "SERVING", { timeoutMs: 10_000 });
+      await waitFor(async () => (await client.health()) === "SERVING", { timeoutMs: 30_000 });
       const pids: number[] = [];
       const delays: string[] = [];
       for (let round = 1; round <= 2; round++) {
@@ -43,16 +43,16 @@ describe("PluginSupervisor", () => {
         pids.push(pid);
         process.kill(pid, "SIGKILL");
         await waitFor(() => proc.restarts === round, {
-          timeoutMs: 5_000,
+          timeoutMs: 30_000,
           describe: () => `restarts=${proc.restarts}`,
         });
         delays.push(proc.lastError ?? "");
         await waitFor(() => proc.pid !== undefined && proc.pid !== pid, {
-          timeoutMs: 10_000,
+          timeoutMs: 30_000,
           describe: () => `pid=${proc.pid}`,
         });
         // The restarted child serves again on the same address.
-        await waitFor(async () => (await client.health()) === "SERVING", { timeoutMs: 10_000 });
+        await waitFor(async () => (await client.health()) === "SERVING", { timeoutMs: 30_000 });
       }
       expect(delays).toEqual([
         expect.stringMatching(/exited \(signal SIGKILL\); restarting in 0\.2 s/),
@@ -86,7 +86,7 @@ describe("PluginSupervisor", () => {
     if (pid === undefined) throw new Error("child not running");
     // Its first output line (piped into our log under its name) says the handler is installed.
     await waitFor(() => /"plugin":"test\/stubborn".*ignoring SIGTERM/.test(output), {
-      timeoutMs: 10_000,
+      timeoutMs: 30_000,
       describe: () => output,
     });
     const t0 = Date.now();
@@ -110,5 +110,19 @@ describe("PluginSupervisor", () => {
       ),
     });
     expect(proc.pid).toBeUndefined();
+  });
+
+  it("says which file is missing instead of starting nothing", () => {
+    supervisor = new PluginSupervisor({ log: silentLog });
+    const proc = supervisor.processFor(
+      "missing",
+      entry("acme/missing", "/nonexistent/acme-router"),
+    );
+    expect(proc.ensureStarted()).toEqual({
+      ok: false,
+      error: expect.stringMatching(
+        /^cannot start \/nonexistent\/acme-router: ENOENT.*fix its location in argo-rollouts-config$/,
+      ),
+    });
   });
 });
