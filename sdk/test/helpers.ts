@@ -21,7 +21,7 @@ export async function freshSocket(name: string): Promise<string> {
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastSeen = "nothing yet";

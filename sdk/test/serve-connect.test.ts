@@ -124,15 +124,17 @@ describe("serveTrafficRouter and connectTrafficRouter in one process", () => {
       logger: quiet,
       handleSignals: false,
     });
-    const client = connectTrafficRouter(address, { timeoutMs: 1_000 });
+    const client = connectTrafficRouter(address, { timeoutMs: 5_000 });
     expect((await client.setWeight({ rollout, config, desiredWeight: 10 })).error).toBeUndefined();
     await first.close();
     await expect(client.setWeight({ rollout, config, desiredWeight: 10 })).rejects.toBeInstanceOf(
       PluginCallError,
     );
     await serve({ listen: address });
-    const reply = await waitFor("the client to reach the restarted plugin", () =>
-      client.setWeight({ rollout, config, desiredWeight: 10 }),
+    const reply = await waitFor(
+      "the client to reach the restarted plugin",
+      () => client.setWeight({ rollout, config, desiredWeight: 10 }),
+      30_000,
     );
     expect(reply.error).toBeUndefined();
     client.close();

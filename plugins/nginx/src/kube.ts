@@ -99,7 +99,15 @@ export function apiError(
   return new PluginError(`${what} failed: ${detail}`, { retryable, cause: error });
 }
 
-export function objectClient(kubeConfig: KubeConfig, type: ResourceType): ObjectClient {
+/**
+ * `fieldManager` names the plugin in the objects' managedFields, so `kubectl get -o yaml
+ * --show-managed-fields` tells which fields the router owns.
+ */
+export function objectClient(
+  kubeConfig: KubeConfig,
+  type: ResourceType,
+  fieldManager: string,
+): ObjectClient {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const base = { group: type.group, version: type.version, plural: type.plural };
   const asObject = (value: unknown, verb: string, namespace: string, name: string) => {
@@ -128,12 +136,17 @@ export function objectClient(kubeConfig: KubeConfig, type: ResourceType): Object
     },
     async create(namespace, body) {
       const name = isJsonObject(body.metadata) ? String(body.metadata.name) : "";
-      const created: unknown = await api.createNamespacedCustomObject({ ...base, namespace, body });
+      const created: unknown = await api.createNamespacedCustomObject({
+        ...base,
+        namespace,
+        body,
+        fieldManager,
+      });
       return asObject(created, "create", namespace, name);
     },
     async mergePatch(namespace, name, patch) {
       const patched: unknown = await api.patchNamespacedCustomObject(
-        { ...base, namespace, name, body: patch },
+        { ...base, namespace, name, body: patch, fieldManager },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
       return asObject(patched, "patch", namespace, name);

@@ -43,7 +43,8 @@ function annotation(live: JsonObject, key: string): string | undefined {
 export function createNginxRouter(
   kube: KubeConfig | ObjectClient,
 ): TrafficRouterPlugin<NginxConfig> {
-  const ingresses = kube instanceof KubeConfig ? objectClient(kube, INGRESS) : kube;
+  const ingresses =
+    kube instanceof KubeConfig ? objectClient(kube, INGRESS, "sluice-plugin-nginx") : kube;
 
   async function ownedCanary(info: RolloutInfo, name: string): Promise<JsonObject | undefined> {
     const live = await ingresses.get(info.namespace, name);

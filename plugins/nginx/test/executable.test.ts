@@ -99,7 +99,8 @@ describe("sluice-plugin-nginx executable", () => {
         await waitFor(
           "the plugin to answer its health service",
           () => client.health(),
-          (s) => s === "SERVING",
+          (status) => status === "SERVING",
+          STARTUP_MS,
         );
         const init = await client.init({ controllerVersion: "test" });
         expect(init.name).toBe(NGINX_PLUGIN_NAME);

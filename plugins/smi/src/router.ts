@@ -5,7 +5,13 @@ import { Capability, PluginError, type TrafficRouterPlugin } from "@sluice/sdk";
 import { parseSmiConfig, type SmiApiVersion, type SmiConfig } from "./config.js";
 import { apiError, type ObjectClient, objectClient, type ResourceType, statusOf } from "./kube.js";
 import { controllerUid, objectAt, readRollout } from "./rollout.js";
-import { desiredSpec, newTrafficSplit, SMI_GROUP, trafficSplitName } from "./traffic-split.js";
+import {
+  desiredSpec,
+  newTrafficSplit,
+  SMI_GROUP,
+  sameJson,
+  trafficSplitName,
+} from "./traffic-split.js";
 
 /** The name the controller registers for `trafficRouting.smi`; Init answers it. */
 export const SMI_PLUGIN_NAME = "argoproj-labs/smi";
@@ -22,7 +28,7 @@ export function createSmiRouter(
   apiVersion: SmiApiVersion,
 ): TrafficRouterPlugin<SmiConfig> {
   const type = trafficSplitType(apiVersion);
-  const splits = kube instanceof KubeConfig ? objectClient(kube, type) : kube;
+  const splits = kube instanceof KubeConfig ? objectClient(kube, type, "sluice-plugin-smi") : kube;
   return {
     name: SMI_PLUGIN_NAME,
     version: SMI_PLUGIN_VERSION,
@@ -52,10 +58,13 @@ export function createSmiRouter(
         }
         const liveSpec = objectAt(live, "spec") ?? {};
         // Only service and backends are the router's; other spec fields (v1alpha3 matches) stay.
-        const differs =
-          JSON.stringify(liveSpec.service) !== JSON.stringify(spec.service) ||
-          JSON.stringify(liveSpec.backends) !== JSON.stringify(spec.backends);
-        if (!differs) return;
+        // Compared by structure: API servers may return keys in another order.
+        if (
+          sameJson(liveSpec.service, spec.service) &&
+          sameJson(liveSpec.backends, spec.backends)
+        ) {
+          return;
+        }
         try {
           await splits.mergePatch(info.namespace, name, { spec });
           return;

@@ -65,7 +65,8 @@ describe("sluice-plugin-smi executable", () => {
         await waitFor(
           "the plugin to answer its health service",
           () => client.health(),
-          (s) => s === "SERVING",
+          (status) => status === "SERVING",
+          STARTUP_MS,
         );
         const init = await client.init({ controllerVersion: "test" });
         expect(init.name).toBe(SMI_PLUGIN_NAME);
