@@ -2,8 +2,9 @@
 // stderr with a non-zero exit code (never a stack trace).
 import { checkFlags, type FlagName, parseCommandLine } from "./args.js";
 import { COMMANDS, completionCommand, helpText, versionCommand } from "./commands/misc.js";
-import { type CommandContext, lazyCluster, type Output } from "./context.js";
+import type { CommandContext, Output } from "./context.js";
 import { CliError, describeError } from "./errors.js";
+import type { Cluster } from "./kube.js";
 
 type Handler = (ctx: CommandContext) => number | Promise<number>;
 
@@ -12,13 +13,25 @@ type Handler = (ctx: CommandContext) => number | Promise<number>;
 const actions = () => import("./commands/actions.js");
 
 const HANDLERS: Record<string, { flags: FlagName[]; run: Handler }> = {
-  get: { flags: ["watch"], run: async (ctx) => (await import("./commands/get.js")).getCommand(ctx) },
+  get: {
+    flags: ["watch"],
+    run: async (ctx) => (await import("./commands/get.js")).getCommand(ctx),
+  },
   list: { flags: [], run: async (ctx) => (await import("./commands/list.js")).listCommand(ctx) },
-  promote: { flags: ["full"], run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "promote") },
+  promote: {
+    flags: ["full"],
+    run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "promote"),
+  },
   abort: { flags: [], run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "abort") },
   pause: { flags: [], run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "pause") },
-  restart: { flags: ["in"], run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "restart") },
-  undo: { flags: ["to-revision"], run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "undo") },
+  restart: {
+    flags: ["in"],
+    run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "restart"),
+  },
+  undo: {
+    flags: ["to-revision"],
+    run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "undo"),
+  },
   set: { flags: [], run: async (ctx) => (await actions()).rolloutActionCommand(ctx, "set") },
   retry: { flags: [], run: async (ctx) => (await actions()).retryCommand(ctx) },
   terminate: { flags: [], run: async (ctx) => (await actions()).terminateCommand(ctx) },
@@ -26,7 +39,10 @@ const HANDLERS: Record<string, { flags: FlagName[]; run: Handler }> = {
     flags: ["watch", "no-watch", "timeout"],
     run: async (ctx) => (await import("./commands/status.js")).statusCommand(ctx),
   },
-  lint: { flags: ["filename"], run: async (ctx) => (await import("./commands/lint.js")).lintCommand(ctx) },
+  lint: {
+    flags: ["filename"],
+    run: async (ctx) => (await import("./commands/lint.js")).lintCommand(ctx),
+  },
   create: {
     flags: ["from", "global", "name", "generate-name", "argument"],
     run: async (ctx) => (await import("./commands/create.js")).createCommand(ctx),
@@ -54,13 +70,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return command === undefined && !args.flags.help ? 1 : 0;
     }
     const handler = HANDLERS[command];
-    if (handler === undefined) throw new CliError(`unknown command "${command}"; run ${io.program} --help`);
+    if (handler === undefined)
+      throw new CliError(`unknown command "${command}"; run ${io.program} --help`);
     if (args.flags.help) {
       io.stdout.write(`Usage: ${io.program} ${COMMANDS[command]?.usage ?? command}\n`);
       return 0;
     }
     checkFlags(args, command, handler.flags);
-    const cluster = lazyCluster(args);
+    const offline = command === "lint" || command === "version" || command === "completion";
+    const kube = offline ? undefined : await import("./kube.js");
+    let connected: Cluster | undefined;
     const ctx: CommandContext = {
       args,
       operands,
@@ -70,9 +89,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       program: io.program,
       interrupted: io.interrupted,
       cluster() {
-        const c = cluster();
-        server = c.server;
-        return c;
+        if (kube === undefined) throw new Error(`${command} does not use the cluster`);
+        connected ??= kube.connect(args.flags);
+        server = connected.server;
+        return connected;
       },
     };
     return await handler.run(ctx);

@@ -1,7 +1,7 @@
 // What every command receives: the parsed command line, where to write, and the cluster
 // (connected on first use, so `lint`, `version` and `completion` work without one).
 import type { ParsedArgs } from "./args.js";
-import { type Cluster, connect } from "./kube.js";
+import type { Cluster } from "./kube.js";
 
 export interface Output {
   write(text: string): unknown;
@@ -20,14 +20,6 @@ export interface CommandContext {
   cluster(): Cluster;
   /** Resolves when the user interrupts (SIGINT / SIGTERM). */
   interrupted: Promise<void>;
-}
-
-export function lazyCluster(args: ParsedArgs): () => Cluster {
-  let cluster: Cluster | undefined;
-  return () => {
-    cluster ??= connect(args.flags);
-    return cluster;
-  };
 }
 
 /** Colour and escape codes only on a terminal, and never when NO_COLOR is set. */

@@ -131,20 +131,36 @@ function rsReplicas(rs: unknown): { desired: number; ready: number; available: n
   };
 }
 
+/**
+ * The pod-template-hash of the newest ReplicaSet (highest revision). Like the original, which
+ * finds the new ReplicaSet by its template, this does not rely on status.currentPodHash,
+ * which can lag behind an undo to an earlier revision.
+ */
+export function newestHash(replicaSets: readonly unknown[]): string | undefined {
+  let best: { revision: number; hash: string } | undefined;
+  for (const rs of replicaSets) {
+    const revision = Number(annotationOf(rs, ANNOTATION_REVISION));
+    const hash = labelOf(rs, LABEL_POD_TEMPLATE_HASH);
+    if (!Number.isInteger(revision) || hash === undefined) continue;
+    if (best === undefined || revision > best.revision) best = { revision, hash };
+  }
+  return best?.hash;
+}
+
 /** Traffic weight reported by the router, else the share of available pods on the canary. */
 export function actualWeight(rollout: unknown, replicaSets: readonly unknown[]): number {
   const reported = num(at(rollout, "status", "canary", "weights", "canary", "weight"));
   if (reported !== undefined) return reported;
   const available = num(at(rollout, "status", "availableReplicas")) ?? 0;
   if (available === 0) return 0;
-  const hash = str(at(rollout, "status", "currentPodHash"));
+  const hash = newestHash(replicaSets) ?? str(at(rollout, "status", "currentPodHash"));
   const canary = replicaSets.find((rs) => labelOf(rs, LABEL_POD_TEMPLATE_HASH) === hash);
   const canaryAvailable = canary === undefined ? 0 : rsReplicas(canary).available;
   return Math.round((canaryAvailable * 100) / available);
 }
 
 /** stable / canary / active / preview for a ReplicaSet, by pod-template-hash. */
-function roles(rollout: unknown, hash: string | undefined): string[] {
+function roles(rollout: unknown, hash: string | undefined, newest: string | undefined): string[] {
   if (hash === undefined) return [];
   const status = rec(at(rollout, "status"));
   const found: string[] = [];
@@ -153,7 +169,7 @@ function roles(rollout: unknown, hash: string | undefined): string[] {
   if (blueGreen) {
     if (str(at(status, "blueGreen", "activeSelector")) === hash) found.push("active");
     if (str(at(status, "blueGreen", "previewSelector")) === hash) found.push("preview");
-  } else if (str(status.currentPodHash) === hash && str(status.stableRS) !== hash) {
+  } else if ((newest ?? str(status.currentPodHash)) === hash && str(status.stableRS) !== hash) {
     found.push("canary");
   }
   return found;
@@ -299,6 +315,7 @@ export function rolloutInfo(rollout: unknown, all: Owned): RolloutInfo {
     const revision = Number(annotationOf(rs, ANNOTATION_REVISION));
     if (hash !== undefined && Number.isInteger(revision)) revisionByHash.set(hash, revision);
   }
+  const newest = newestHash(replicaSets);
   const revisions = new Map<number, TreeNode[]>();
   const add = (revision: number | undefined, node: TreeNode) => {
     const key = revision ?? 0;
@@ -306,7 +323,7 @@ export function rolloutInfo(rollout: unknown, all: Owned): RolloutInfo {
   };
   for (const rs of replicaSets) {
     const hash = labelOf(rs, LABEL_POD_TEMPLATE_HASH);
-    add(revisionOf(rs, revisionByHash), replicaSetNode(rs, all.pods, roles(rollout, hash)));
+    add(revisionOf(rs, revisionByHash), replicaSetNode(rs, all.pods, roles(rollout, hash, newest)));
   }
   for (const e of experiments) add(revisionOf(e, revisionByHash), experimentNode(e, all));
   for (const r of runs) add(revisionOf(r, revisionByHash), analysisRunNode(r));
@@ -371,7 +388,7 @@ export function rolloutInfo(rollout: unknown, all: Owned): RolloutInfo {
 function images(rollout: unknown, replicaSets: readonly unknown[]): string[] {
   const tagsByImage = new Map<string, string[]>();
   for (const rs of replicaSets) {
-    const tags = roles(rollout, labelOf(rs, LABEL_POD_TEMPLATE_HASH));
+    const tags = roles(rollout, labelOf(rs, LABEL_POD_TEMPLATE_HASH), newestHash(replicaSets));
     if (tags.length === 0 && rsReplicas(rs).desired === 0) continue;
     for (const container of arr(at(rs, "spec", "template", "spec", "containers"))) {
       const image = str(rec(container).image);
@@ -381,7 +398,12 @@ function images(rollout: unknown, replicaSets: readonly unknown[]): string[] {
       tagsByImage.set(image, known);
     }
   }
-  return [...tagsByImage.entries()].map(([image, tags]) =>
-    tags.length === 0 ? image : `${image} (${tags.join(", ")})`,
-  );
+  const rank = (tags: string[]) => {
+    const order = ["stable", "active", "canary", "preview"];
+    const ranks = tags.map((t) => order.indexOf(t)).filter((r) => r >= 0);
+    return ranks.length === 0 ? order.length : Math.min(...ranks);
+  };
+  return [...tagsByImage.entries()]
+    .sort(([, a], [, b]) => rank(a) - rank(b))
+    .map(([image, tags]) => (tags.length === 0 ? image : `${image} (${tags.join(", ")})`));
 }

@@ -28,7 +28,8 @@ export function humanAge(from: Date | undefined, now: Date): string {
   const minutes = Math.floor(seconds / 60);
   const hours = Math.floor(minutes / 60);
   const days = Math.floor(hours / 24);
-  const pair = (a: number, ua: string, b: number, ub: string) => (b === 0 ? `${a}${ua}` : `${a}${ua}${b}${ub}`);
+  const pair = (a: number, ua: string, b: number, ub: string) =>
+    b === 0 ? `${a}${ua}` : `${a}${ua}${b}${ub}`;
   if (seconds < 120) return `${seconds}s`;
   if (minutes < 10) return pair(minutes, "m", seconds % 60, "s");
   if (hours < 3) return `${minutes}m`;
@@ -51,7 +52,8 @@ export function renderHeader(info: RolloutInfo, style: Style): string[] {
   lines.push(`${label("Strategy:")}${info.strategy}`);
   if (info.step !== undefined) lines.push(`${label("  Step:")}${info.step}`);
   if (info.setWeight !== undefined) lines.push(`${label("  SetWeight:")}${info.setWeight}`);
-  if (info.actualWeight !== undefined) lines.push(`${label("  ActualWeight:")}${info.actualWeight}`);
+  if (info.actualWeight !== undefined)
+    lines.push(`${label("  ActualWeight:")}${info.actualWeight}`);
   info.images.forEach((image, i) => {
     lines.push(`${label(i === 0 ? "Images:" : "")}${image}`);
   });
@@ -78,7 +80,13 @@ interface Row {
   info: string;
 }
 
-function flatten(node: TreeNode, prefix: string, childPrefix: string, style: Style, rows: Row[]): void {
+function flatten(
+  node: TreeNode,
+  prefix: string,
+  childPrefix: string,
+  style: Style,
+  rows: Row[],
+): void {
   const status = node.status === undefined ? "" : statusText(node.status, style);
   const plain = node.status === undefined ? "" : `${node.status.icon} ${node.status.text}`;
   rows.push({
@@ -91,7 +99,13 @@ function flatten(node: TreeNode, prefix: string, childPrefix: string, style: Sty
   });
   node.children.forEach((child, i) => {
     const last = i === node.children.length - 1;
-    flatten(child, `${childPrefix}${last ? "└──" : "├──"}`, `${childPrefix}${last ? "   " : "│  "}`, style, rows);
+    flatten(
+      child,
+      `${childPrefix}${last ? "└──" : "├──"}`,
+      `${childPrefix}${last ? "   " : "│  "}`,
+      style,
+      rows,
+    );
   });
 }
 
@@ -100,7 +114,14 @@ const width = (text: string) => [...text].length;
 export function renderTree(root: TreeNode, style: Style): string[] {
   const rows: Row[] = [];
   flatten(root, "", "", style, rows);
-  const header: Row = { name: "NAME", kind: "KIND", status: "STATUS", statusWidth: 6, age: "AGE", info: "INFO" };
+  const header: Row = {
+    name: "NAME",
+    kind: "KIND",
+    status: "STATUS",
+    statusWidth: 6,
+    age: "AGE",
+    info: "INFO",
+  };
   const all = [header, ...rows];
   const nameW = Math.max(...all.map((r) => width(r.name)));
   const kindW = Math.max(...all.map((r) => width(r.kind)));
@@ -120,20 +141,18 @@ export function renderTree(root: TreeNode, style: Style): string[] {
 }
 
 export function renderRollout(info: RolloutInfo, style: Style): string {
-  return [...renderHeader(info, style), "", ...renderTree(info.tree, style)].join("\n") + "\n";
+  return `${[...renderHeader(info, style), "", ...renderTree(info.tree, style)].join("\n")}\n`;
 }
 
 /** Plain table with two-space gaps, as kubectl prints lists. */
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
-  return (
-    [header, ...rows]
-      .map((r) =>
-        r
-          .map((cell, i) => cell + " ".repeat((widths[i] ?? 0) - width(cell)))
-          .join("  ")
-          .trimEnd(),
-      )
-      .join("\n") + "\n"
-  );
+  return `${[header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell + " ".repeat((widths[i] ?? 0) - width(cell)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }

@@ -2,9 +2,9 @@
 // exactly the patches the controller expects) and terminate/retry on other kinds.
 import { kubeRolloutActionsClient, type RolloutAction, runRolloutAction } from "@sluice/controller";
 import { parseDuration, parseNonNegativeInt } from "../args.js";
+import type { CommandContext } from "../context.js";
 import { CliError, isNotFound } from "../errors.js";
 import { getArgo, mergePatchArgo } from "../kube.js";
-import type { CommandContext } from "../context.js";
 
 function oneName(ctx: CommandContext, command: string, operands = ctx.operands): string {
   const [name, ...extra] = operands;
@@ -13,10 +13,20 @@ function oneName(ctx: CommandContext, command: string, operands = ctx.operands):
   return name;
 }
 
-async function runAction(ctx: CommandContext, name: string, action: RolloutAction, done: string): Promise<number> {
+async function runAction(
+  ctx: CommandContext,
+  name: string,
+  action: RolloutAction,
+  done: string,
+): Promise<number> {
   const cluster = ctx.cluster();
   try {
-    const outcome = await runRolloutAction(kubeRolloutActionsClient(cluster.kubeConfig), cluster.namespace, name, action);
+    const outcome = await runRolloutAction(
+      kubeRolloutActionsClient(cluster.kubeConfig),
+      cluster.namespace,
+      name,
+      action,
+    );
     ctx.stdout.write(`${outcome.message ?? done}\n`);
     return 0;
   } catch (error) {
@@ -30,7 +40,12 @@ export async function rolloutActionCommand(ctx: CommandContext, command: string)
   switch (command) {
     case "promote": {
       const name = oneName(ctx, command);
-      return runAction(ctx, name, { kind: "promote", full: flags.full }, `rollout '${name}' ${flags.full ? "fully promoted" : "promoted"}`);
+      return runAction(
+        ctx,
+        name,
+        { kind: "promote", full: flags.full },
+        `rollout '${name}' ${flags.full ? "fully promoted" : "promoted"}`,
+      );
     }
     case "abort": {
       const name = oneName(ctx, command);
@@ -44,26 +59,40 @@ export async function rolloutActionCommand(ctx: CommandContext, command: string)
       const name = oneName(ctx, command);
       const inMs = flags.in === undefined ? 0 : parseDuration(flags.in, "--in");
       const seconds = Math.round(inMs / 1000);
-      return runAction(ctx, name, { kind: "restart", inSeconds: seconds }, `rollout '${name}' restarts in ${seconds}s`);
+      return runAction(
+        ctx,
+        name,
+        { kind: "restart", inSeconds: seconds },
+        `rollout '${name}' restarts in ${seconds}s`,
+      );
     }
     case "undo": {
       const name = oneName(ctx, command);
-      const toRevision = flags.toRevision === undefined ? 0 : parseNonNegativeInt(flags.toRevision, "--to-revision");
+      const toRevision =
+        flags.toRevision === undefined ? 0 : parseNonNegativeInt(flags.toRevision, "--to-revision");
       return runAction(ctx, name, { kind: "undo", toRevision }, `rollout '${name}' undo`);
     }
     case "set": {
       const [what, name, assignment, ...extra] = ctx.operands;
-      if (what !== "image") throw new CliError('set supports only "set image NAME CONTAINER=IMAGE"');
+      if (what !== "image")
+        throw new CliError('set supports only "set image NAME CONTAINER=IMAGE"');
       if (name === undefined || assignment === undefined || extra.length > 0) {
         throw new CliError("usage: set image NAME CONTAINER=IMAGE");
       }
       const eq = assignment.indexOf("=");
       if (eq <= 0 || eq === assignment.length - 1) {
-        throw new CliError(`invalid "${assignment}": expected CONTAINER=IMAGE (use *=IMAGE for every container)`);
+        throw new CliError(
+          `invalid "${assignment}": expected CONTAINER=IMAGE (use *=IMAGE for every container)`,
+        );
       }
       const container = assignment.slice(0, eq);
       const image = assignment.slice(eq + 1);
-      return runAction(ctx, name, { kind: "setImage", container, image }, `rollout "${name}" image updated`);
+      return runAction(
+        ctx,
+        name,
+        { kind: "setImage", container, image },
+        `rollout "${name}" image updated`,
+      );
     }
     default:
       throw new CliError(`unknown command "${command}"`);
@@ -99,10 +128,14 @@ export async function terminateCommand(ctx: CommandContext): Promise<number> {
         ? "experiments"
         : undefined;
   if (plural === undefined) {
-    throw new CliError('terminate needs a kind: "terminate analysisrun NAME" or "terminate experiment NAME"');
+    throw new CliError(
+      'terminate needs a kind: "terminate analysisrun NAME" or "terminate experiment NAME"',
+    );
   }
   const name = oneName(ctx, `terminate ${kind}`, rest);
   await mergePatchArgo(ctx.cluster(), plural, name, { spec: { terminate: true } });
-  ctx.stdout.write(`${plural === "analysisruns" ? "analysisrun" : "experiment"} '${name}' terminated\n`);
+  ctx.stdout.write(
+    `${plural === "analysisruns" ? "analysisrun" : "experiment"} '${name}' terminated\n`,
+  );
   return 0;
 }

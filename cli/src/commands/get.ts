@@ -1,9 +1,10 @@
 // get rollout NAME [--watch] and get experiment NAME [--watch].
+
+import { type CommandContext, sleep, useColour } from "../context.js";
 import { CliError } from "../errors.js";
 import { experimentNode, type Owned, phaseStatus, rolloutInfo } from "../info.js";
 import { type Cluster, getArgo, listArgo, listWorkloads } from "../kube.js";
 import { renderRollout, renderTree, type Style, statusText } from "../render.js";
-import { type CommandContext, sleep, useColour } from "../context.js";
 import { at, nameOf, str } from "../values.js";
 
 /** How often --watch reads the cluster again. */
@@ -42,13 +43,13 @@ async function experimentFrame(ctx: CommandContext, name: string): Promise<Frame
   const phase = str(at(experiment, "status", "phase")) ?? "Pending";
   const message = str(at(experiment, "status", "message"));
   return (style) => {
-  const header = [
-    `${"Name:".padEnd(17)}${nameOf(experiment)}`,
-    `${"Namespace:".padEnd(17)}${cluster.namespace}`,
-    `${"Status:".padEnd(17)}${statusText(phaseStatus(phase), style)}`,
-  ];
-  if (message !== undefined && message !== "") header.push(`${"Message:".padEnd(17)}${message}`);
-  return [...header, "", ...renderTree(experimentNode(experiment, all), style)].join("\n") + "\n";
+    const header = [
+      `${"Name:".padEnd(17)}${nameOf(experiment)}`,
+      `${"Namespace:".padEnd(17)}${cluster.namespace}`,
+      `${"Status:".padEnd(17)}${statusText(phaseStatus(phase), style)}`,
+    ];
+    if (message !== undefined && message !== "") header.push(`${"Message:".padEnd(17)}${message}`);
+    return `${[...header, "", ...renderTree(experimentNode(experiment, all), style)].join("\n")}\n`;
   };
 }
 
@@ -57,10 +58,7 @@ async function experimentFrame(ctx: CommandContext, name: string): Promise<Frame
  * frame redraws the screen in place; elsewhere a frame is printed only when it changed
  * (ages aside), with no escape codes.
  */
-async function show(
-  ctx: CommandContext,
-  fetch: () => Promise<Frame>,
-): Promise<number> {
+async function show(ctx: CommandContext, fetch: () => Promise<Frame>): Promise<number> {
   const colour = useColour(ctx);
   if (ctx.args.flags.watch !== true) {
     ctx.stdout.write((await fetch())({ colour, now: new Date() }));
@@ -85,7 +83,8 @@ async function show(
 
 export async function getCommand(ctx: CommandContext): Promise<number> {
   const [kind, name, ...extra] = ctx.operands;
-  if (kind === undefined) throw new CliError('get needs a kind: "get rollout NAME" or "get experiment NAME"');
+  if (kind === undefined)
+    throw new CliError('get needs a kind: "get rollout NAME" or "get experiment NAME"');
   if (name === undefined) throw new CliError(`get ${kind} needs a name: get ${kind} NAME`);
   if (extra.length > 0) throw new CliError(`unexpected argument "${extra[0]}" for get ${kind}`);
   switch (kind) {

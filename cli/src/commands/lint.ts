@@ -10,8 +10,8 @@ import {
   type ValidationContext,
 } from "@sluice/controller";
 import { parseAllDocuments } from "yaml";
-import { CliError } from "../errors.js";
 import type { CommandContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { nameOf, rec, str } from "../values.js";
 
 export interface LintProblem {
@@ -27,7 +27,10 @@ function contextFrom(docs: readonly unknown[]): ValidationContext {
     const found = docs.filter((d) => str(rec(d).kind) === kind);
     return found.length === 0 ? undefined : new Map(found.map((d) => [nameOf(d), d]));
   };
-  const templates = (kind: string, parse: (u: unknown) => { ok: boolean; value?: AnalysisTemplate }) => {
+  const templates = (
+    kind: string,
+    parse: (u: unknown) => { ok: boolean; value?: AnalysisTemplate },
+  ) => {
     const map = new Map<string, AnalysisTemplate>();
     for (const d of docs) {
       if (str(rec(d).kind) !== kind) continue;
@@ -60,7 +63,12 @@ export function lintText(text: string): { checked: number; problems: LintProblem
   docs.forEach((doc, i) => {
     const first = doc.errors[0];
     if (first !== undefined) {
-      problems.push({ document: i + 1, kind: "", name: "", message: `invalid YAML: ${first.message.split("\n")[0] ?? ""}` });
+      problems.push({
+        document: i + 1,
+        kind: "",
+        name: "",
+        message: `invalid YAML: ${first.message.split("\n")[0] ?? ""}`,
+      });
       values.push(undefined);
       return;
     }
@@ -90,19 +98,24 @@ export function lintCommand(ctx: CommandContext): number {
     text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
   } catch (error) {
     const code = str(rec(error).code);
-    throw new CliError(`cannot read ${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    throw new CliError(
+      `cannot read ${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
+    );
   }
   const { checked, problems } = lintText(text);
   for (const p of problems) {
-    const what = p.kind === "" ? `document ${p.document}` : `document ${p.document} (${p.kind} ${p.name})`;
+    const what =
+      p.kind === "" ? `document ${p.document}` : `document ${p.document} (${p.kind} ${p.name})`;
     ctx.stderr.write(`${file}: ${what}: ${p.message}\n`);
   }
   if (problems.length > 0) {
-    ctx.stderr.write(`Error: ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"} found\n`);
+    ctx.stderr.write(
+      `Error: ${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"} found\n`,
+    );
     return 1;
   }
-  if (checked === 0) ctx.stdout.write(`${file}: no Rollout, AnalysisTemplate, AnalysisRun or Experiment found\n`);
+  if (checked === 0)
+    ctx.stdout.write(`${file}: no Rollout, AnalysisTemplate, AnalysisRun or Experiment found\n`);
   else ctx.stdout.write(`${file}: ${checked} object${checked === 1 ? "" : "s"} valid\n`);
   return 0;
 }
-

@@ -1,9 +1,10 @@
 // list rollouts [-A] and list experiments [-A]: kubectl-style tables.
+
+import type { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { currentSetWeight, rolloutStatus } from "../info.js";
 import { listArgo } from "../kube.js";
 import { humanAge, renderTable } from "../render.js";
-import type { CommandContext } from "../context.js";
 import { arr, at, nameOf, num, str, timeOf } from "../values.js";
 
 function rolloutRow(rollout: unknown): string[] {
@@ -14,7 +15,11 @@ function rolloutRow(rollout: unknown): string[] {
   const desired = String(num(at(rollout, "spec", "replicas")) ?? 1);
   return [
     nameOf(rollout),
-    canary ? "Canary" : at(rollout, "spec", "strategy", "blueGreen") !== undefined ? "BlueGreen" : "-",
+    canary
+      ? "Canary"
+      : at(rollout, "spec", "strategy", "blueGreen") !== undefined
+        ? "BlueGreen"
+        : "-",
     rolloutStatus(rollout).phase,
     canary && steps.length > 0 ? `${Math.min(index, steps.length)}/${steps.length}` : "-",
     canary ? String(currentSetWeight(rollout)) : "-",
@@ -35,14 +40,25 @@ export async function listCommand(ctx: CommandContext): Promise<number> {
   let rows: string[][];
   let items: unknown[];
   const byName = (a: unknown, b: unknown) =>
-    (str(at(a, "metadata", "namespace")) ?? "").localeCompare(str(at(b, "metadata", "namespace")) ?? "") ||
-    nameOf(a).localeCompare(nameOf(b));
+    (str(at(a, "metadata", "namespace")) ?? "").localeCompare(
+      str(at(b, "metadata", "namespace")) ?? "",
+    ) || nameOf(a).localeCompare(nameOf(b));
   switch (kind) {
     case "rollouts":
     case "rollout":
     case "ro":
       items = (await listArgo(cluster, "rollouts", namespace)).sort(byName);
-      header = ["NAME", "STRATEGY", "STATUS", "STEP", "SET-WEIGHT", "READY", "DESIRED", "UP-TO-DATE", "AVAILABLE"];
+      header = [
+        "NAME",
+        "STRATEGY",
+        "STATUS",
+        "STEP",
+        "SET-WEIGHT",
+        "READY",
+        "DESIRED",
+        "UP-TO-DATE",
+        "AVAILABLE",
+      ];
       rows = items.map(rolloutRow);
       break;
     case "experiments":
@@ -64,7 +80,9 @@ export async function listCommand(ctx: CommandContext): Promise<number> {
       throw new CliError(`unknown kind "${kind}" for list: use rollouts or experiments`);
   }
   if (items.length === 0) {
-    ctx.stderr.write(all ? "No resources found\n" : `No resources found in ${cluster.namespace} namespace.\n`);
+    ctx.stderr.write(
+      all ? "No resources found\n" : `No resources found in ${cluster.namespace} namespace.\n`,
+    );
     return 0;
   }
   if (all) {

@@ -1,10 +1,10 @@
 // status NAME [--watch] [--timeout D]: for CI pipelines. Watches by default (as the original)
 // until Healthy (exit 0) or Degraded (exit 1); a timeout is exit 1 too.
 import { parseDuration } from "../args.js";
+import { type CommandContext, sleep } from "../context.js";
 import { CliError } from "../errors.js";
 import { rolloutStatus } from "../info.js";
 import { getArgo } from "../kube.js";
-import { type CommandContext, sleep } from "../context.js";
 
 export const STATUS_POLL_MS = 500;
 
@@ -29,6 +29,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     if (phase === "Healthy" || !watch) return 0;
     const left = deadline - Date.now();
     if (left <= 0) throw new CliError("The rollout status watch exceeded the timeout");
-    if ((await sleep(Math.min(STATUS_POLL_MS, left), ctx.interrupted)) === "interrupted") return 130;
+    if ((await sleep(Math.min(STATUS_POLL_MS, left), ctx.interrupted)) === "interrupted")
+      return 130;
   }
 }
