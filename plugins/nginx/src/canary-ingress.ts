@@ -1,8 +1,8 @@
 // The canary Ingress built from a stable one (spec/traffic-routers.md 2.1), and the merge
 // patch that brings a live canary Ingress to it. Pure functions: the router does the I/O.
+import { objectAt, ownerReference, type RolloutInfo, sameJson } from "@sluice/router-common";
 import { isJsonObject, type JsonObject, PluginError } from "@sluice/sdk";
 import type { NginxConfig } from "./config.js";
-import { objectAt, ownerReference, type RolloutInfo } from "./rollout.js";
 
 const CLASS_ANNOTATION = "kubernetes.io/ingress.class";
 
@@ -113,20 +113,6 @@ export function newCanaryIngress(
     },
     spec,
   };
-}
-
-/** Order-insensitive structural equality of JSON values. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
-  }
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const key of keys) if (!sameJson(a[key], b[key])) return false;
-    return true;
-  }
-  return false;
 }
 
 /**

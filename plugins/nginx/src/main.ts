@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // sluice-plugin-nginx: serves the NGINX traffic router on --listen / SLUICE_PLUGIN_LISTEN.
 // Kubernetes access: --kubeconfig PATH, else $KUBECONFIG, ~/.kube/config or in-cluster.
+import { loadKubeConfig } from "@sluice/router-common";
 import { serveTrafficRouter } from "@sluice/sdk";
-import { loadKubeConfig } from "./kube.js";
 import { createNginxRouter } from "./router.js";
 
 const argv = process.argv.slice(2);

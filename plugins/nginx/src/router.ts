@@ -2,6 +2,19 @@
 // Ingress, created and owned by the Rollout, whose annotations carry the canary weight.
 import { KubeConfig } from "@kubernetes/client-node";
 import {
+  apiError,
+  controllerUid,
+  createOrRaced,
+  type ObjectClient,
+  objectAt,
+  objectClient,
+  patchOrRaced,
+  type ResourceType,
+  type RolloutInfo,
+  readRollout,
+  statusOf,
+} from "@sluice/router-common";
+import {
   type HeaderRoute,
   type JsonObject,
   PluginError,
@@ -18,8 +31,6 @@ import {
 } from "./canary-ingress.js";
 import { type NginxConfig, parseNginxConfig } from "./config.js";
 import { HEADER_ROUTE_ANNOTATION, headerAnnotations, headerRemoval } from "./header-route.js";
-import { apiError, type ObjectClient, objectClient, type ResourceType, statusOf } from "./kube.js";
-import { controllerUid, objectAt, type RolloutInfo, readRollout } from "./rollout.js";
 
 /** The name the controller registers for `trafficRouting.nginx`; Init answers it. */
 export const NGINX_PLUGIN_NAME = "argoproj-labs/nginx";
@@ -95,26 +106,25 @@ export function createNginxRouter(
         ...weightAnnotations(config, effective, info.maxTrafficWeight),
         ...extra,
       };
+      const mayRetry = attempt < ATTEMPTS;
       if (live === undefined) {
-        try {
-          await ingresses.create(info.namespace, newCanaryIngress(name, info, annotations, spec));
-          return;
-        } catch (error) {
-          // Another pass created it first: read it again and patch (the original does the same).
-          if (statusOf(error) === 409 && attempt < ATTEMPTS) continue;
-          throw apiError(error, "create", INGRESS, info.namespace, name);
-        }
+        const body = newCanaryIngress(name, info, annotations, spec);
+        const created = await createOrRaced(
+          ingresses,
+          INGRESS,
+          info.namespace,
+          name,
+          body,
+          mayRetry,
+        );
+        if (created === "raced") continue;
+        return;
       }
       const patch = canaryPatch(live, annotations, spec);
       if (patch === undefined) return;
-      try {
-        await ingresses.mergePatch(info.namespace, name, patch);
-        return;
-      } catch (error) {
-        // Deleted between the read and the patch (garbage collection, a user): recreate.
-        if (statusOf(error) === 404 && attempt < ATTEMPTS) continue;
-        throw apiError(error, "patch", INGRESS, info.namespace, name);
-      }
+      const patched = await patchOrRaced(ingresses, INGRESS, info.namespace, name, patch, mayRetry);
+      if (patched === "raced") continue;
+      return;
     }
     throw new PluginError(
       `canary ingress \`${name}\` in namespace ${info.namespace} kept changing while it was written; the next reconcile retries`,

@@ -2,10 +2,15 @@
 // it, and a real call over a unix socket that writes the canary Ingress into devcluster.
 // Build first (`npx tsc -b plugins/nginx`; `npm test` does it).
 import { fileURLToPath } from "node:url";
-import { connectTrafficRouter, type JsonObject, runConformance, toJsonBytes } from "@sluice/sdk";
+import {
+  runRouterConformance,
+  startTestCluster,
+  type TestCluster,
+  withServingRouter,
+} from "@sluice/router-common/testing";
+import { type JsonObject, toJsonBytes } from "@sluice/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NGINX_PLUGIN_NAME } from "../src/index.js";
-import { startPluginProcess, startTestCluster, type TestCluster, waitFor } from "./cluster.js";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 let env: TestCluster;
@@ -69,16 +74,13 @@ describe("sluice-plugin-nginx executable", () => {
   it(
     "passes the conformance kit",
     async () => {
-      const report = await runConformance({
-        kind: "trafficrouter",
-        command: [process.execPath, main, "--kubeconfig", env.cluster.kubeconfigPath],
-        config: { stableIngress: "conformance-web" },
-        timeoutMs: 10_000,
-        startupTimeoutMs: STARTUP_MS,
-      });
-      const failed = report.checks.filter((check) => check.status !== "passed");
+      const { failed, ok } = await runRouterConformance(
+        [process.execPath, main, "--kubeconfig", env.cluster.kubeconfigPath],
+        { stableIngress: "conformance-web" },
+        STARTUP_MS,
+      );
       expect(failed).toEqual([]);
-      expect(report.ok).toBe(true);
+      expect(ok).toBe(true);
     },
     TEST_MS,
   );
@@ -92,34 +94,27 @@ describe("sluice-plugin-nginx executable", () => {
         trafficRouting: { nginx: { stableIngress: "sock-web" } },
       });
       await createIngress("default", ingress("default", "sock-web", "sock-stable"));
-      const plugin = await startPluginProcess(main, ["--kubeconfig", env.cluster.kubeconfigPath]);
-      const client = connectTrafficRouter(plugin.address, { timeoutMs: 10_000 });
-      let exitCode: number | null = null;
-      try {
-        await waitFor(
-          "the plugin to answer its health service",
-          () => client.health(),
-          (status) => status === "SERVING",
-          STARTUP_MS,
-        );
-        const init = await client.init({ controllerVersion: "test" });
-        expect(init.name).toBe(NGINX_PLUGIN_NAME);
-        expect(init.error).toBeUndefined();
-        const reply = await client.setWeight({
-          rollout: toJsonBytes(rollout),
-          config: toJsonBytes({ stableIngress: "sock-web" }),
-          desiredWeight: 25,
-        });
-        expect(reply.error).toBeUndefined();
-        const canary = (await getIngress("default", "sock-sock-web-canary")) as {
-          metadata: { annotations: Record<string, string> };
-        };
-        expect(canary.metadata.annotations["nginx.ingress.kubernetes.io/canary-weight"]).toBe("25");
-      } finally {
-        client.close();
-        exitCode = await plugin.stop();
-      }
-      expect(exitCode, plugin.output()).toBe(0);
+      const { exitCode, output } = await withServingRouter(
+        main,
+        ["--kubeconfig", env.cluster.kubeconfigPath],
+        STARTUP_MS,
+        async (client, init) => {
+          expect(init.name).toBe(NGINX_PLUGIN_NAME);
+          expect(init.error).toBeUndefined();
+          const reply = await client.setWeight({
+            rollout: toJsonBytes(rollout),
+            config: toJsonBytes({ stableIngress: "sock-web" }),
+            desiredWeight: 25,
+          });
+          expect(reply.error).toBeUndefined();
+          const canary = (await getIngress("default", "sock-sock-web-canary")) as {
+            metadata: { annotations: Record<string, string> };
+          };
+          const annotations = canary.metadata.annotations;
+          expect(annotations["nginx.ingress.kubernetes.io/canary-weight"]).toBe("25");
+        },
+      );
+      expect(exitCode, output).toBe(0);
     },
     TEST_MS,
   );

@@ -1,6 +1,7 @@
 // Shared by the NGINX devcluster tests: Ingress builders, reads, and the router driven
 // in-process through the SDK's handlers (JSON bytes in, a reply with an error out: the same
 // path the gRPC server takes).
+import type { TestCluster } from "@sluice/router-common/testing";
 import {
   createPluginLogger,
   type HeaderRoute,
@@ -9,7 +10,6 @@ import {
   trafficRouterHandlers,
 } from "@sluice/sdk";
 import { createNginxRouter } from "../src/index.js";
-import type { TestCluster } from "./cluster.js";
 
 export const NS = "default";
 

@@ -1,9 +1,9 @@
 // NGINX header routes against devcluster (beyond the original, see README): setHeaderRoute
 // as ingress-nginx canary-by-header annotations, their removal, RemoveManagedRoutes, and
 // VerifyWeight NOT_IMPLEMENTED.
+import { startTestCluster, type TestCluster } from "@sluice/router-common/testing";
 import { type HeaderRoute, type JsonObject, toJsonBytes, WeightVerification } from "@sluice/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestCluster, type TestCluster } from "./cluster.js";
 import { canaryBlock, ingress, meta, NS, nginxHarness, rule } from "./harness.js";
 
 let env: TestCluster;

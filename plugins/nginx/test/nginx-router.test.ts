@@ -2,9 +2,9 @@
 // spec/traffic-routers.md 2.1, idempotence, configuration and errors. header-route.test.ts
 // covers header routes; executable.test.ts runs the built binary.
 import { NetworkingV1Api, setHeaderOptions } from "@kubernetes/client-node";
+import { startTestCluster, type TestCluster } from "@sluice/router-common/testing";
 import type { JsonObject } from "@sluice/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestCluster, type TestCluster } from "./cluster.js";
 import { canaryBlock, ingress, meta, NS, nginxHarness, rule } from "./harness.js";
 
 let env: TestCluster;

@@ -1,4 +1,6 @@
 // @sluice/plugin-smi as a library: the router and its pure parts. The executable is main.ts.
+
+export { kubeconfigFlag, loadKubeConfig, type ObjectClient } from "@sluice/router-common";
 export {
   API_VERSION_ENV,
   apiVersionFrom,
@@ -8,7 +10,6 @@ export {
   type SmiApiVersion,
   type SmiConfig,
 } from "./config.js";
-export { kubeconfigFlag, loadKubeConfig, type ObjectClient } from "./kube.js";
 export {
   createSmiRouter,
   SMI_PLUGIN_NAME,

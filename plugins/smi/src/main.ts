@@ -2,9 +2,9 @@
 // sluice-plugin-smi: serves the SMI traffic router on --listen / SLUICE_PLUGIN_LISTEN.
 // --traffic-split-api-version v1alpha1|v1alpha2|v1alpha3 (default v1alpha1).
 // Kubernetes access: --kubeconfig PATH, else $KUBECONFIG, ~/.kube/config or in-cluster.
+import { loadKubeConfig } from "@sluice/router-common";
 import { serveTrafficRouter } from "@sluice/sdk";
 import { apiVersionFrom, type SmiApiVersion } from "./config.js";
-import { loadKubeConfig } from "./kube.js";
 import { createSmiRouter } from "./router.js";
 
 const argv = process.argv.slice(2);

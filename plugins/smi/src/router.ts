@@ -1,17 +1,20 @@
 // The SMI traffic router (spec/traffic-routers.md 2.4): one TrafficSplit per Rollout, created
 // by the first SetWeight with a controller reference to the Rollout, then merge-patched.
 import { KubeConfig } from "@kubernetes/client-node";
+import {
+  controllerUid,
+  createOrRaced,
+  type ObjectClient,
+  objectAt,
+  objectClient,
+  patchOrRaced,
+  type ResourceType,
+  readRollout,
+  sameJson,
+} from "@sluice/router-common";
 import { Capability, PluginError, type TrafficRouterPlugin } from "@sluice/sdk";
 import { parseSmiConfig, type SmiApiVersion, type SmiConfig } from "./config.js";
-import { apiError, type ObjectClient, objectClient, type ResourceType, statusOf } from "./kube.js";
-import { controllerUid, objectAt, readRollout } from "./rollout.js";
-import {
-  desiredSpec,
-  newTrafficSplit,
-  SMI_GROUP,
-  sameJson,
-  trafficSplitName,
-} from "./traffic-split.js";
+import { desiredSpec, newTrafficSplit, SMI_GROUP, trafficSplitName } from "./traffic-split.js";
 
 /** The name the controller registers for `trafficRouting.smi`; Init answers it. */
 export const SMI_PLUGIN_NAME = "argoproj-labs/smi";
@@ -42,14 +45,12 @@ export function createSmiRouter(
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
         // Read from the API, not a cache, as the original does.
         const live = await splits.get(info.namespace, name);
+        const mayRetry = attempt < ATTEMPTS;
         if (live === undefined) {
-          try {
-            await splits.create(info.namespace, newTrafficSplit(name, info, apiVersion, spec));
-            return;
-          } catch (error) {
-            if (statusOf(error) === 409 && attempt < ATTEMPTS) continue;
-            throw apiError(error, "create", type, info.namespace, name);
-          }
+          const body = newTrafficSplit(name, info, apiVersion, spec);
+          const created = await createOrRaced(splits, type, info.namespace, name, body, mayRetry);
+          if (created === "raced") continue;
+          return;
         }
         if (controllerUid(live) !== info.uid) {
           throw new PluginError(
@@ -65,13 +66,9 @@ export function createSmiRouter(
         ) {
           return;
         }
-        try {
-          await splits.mergePatch(info.namespace, name, { spec });
-          return;
-        } catch (error) {
-          if (statusOf(error) === 404 && attempt < ATTEMPTS) continue;
-          throw apiError(error, "patch", type, info.namespace, name);
-        }
+        const patched = await patchOrRaced(splits, type, info.namespace, name, { spec }, mayRetry);
+        if (patched === "raced") continue;
+        return;
       }
       throw new PluginError(
         `TrafficSplit ${info.namespace}/${name} kept changing while it was written; the next reconcile retries`,

@@ -1,6 +1,6 @@
+import type { RolloutInfo } from "@sluice/router-common";
 import { describe, expect, it } from "vitest";
 import { apiVersionFrom, parseSmiConfig } from "./config.js";
-import type { RolloutInfo } from "./rollout.js";
 import { desiredSpec } from "./traffic-split.js";
 
 const info: RolloutInfo = {

@@ -1,7 +1,7 @@
 // The TrafficSplit the router wants (spec/traffic-routers.md 2.4). Pure: router.ts does I/O.
-import { isJsonObject, type JsonObject, PluginError, type WeightDestination } from "@sluice/sdk";
+import { ownerReference, type RolloutInfo } from "@sluice/router-common";
+import { type JsonObject, PluginError, type WeightDestination } from "@sluice/sdk";
 import type { SmiApiVersion, SmiConfig } from "./config.js";
-import { ownerReference, type RolloutInfo } from "./rollout.js";
 
 export const SMI_GROUP = "split.smi-spec.io";
 
@@ -55,18 +55,4 @@ export function newTrafficSplit(
     metadata: { name, namespace: info.namespace, ownerReferences: [ownerReference(info)] },
     spec,
   };
-}
-
-/** Order-insensitive structural equality of JSON values. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
-  }
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const key of keys) if (!sameJson(a[key], b[key])) return false;
-    return true;
-  }
-  return false;
 }

@@ -3,10 +3,15 @@
 // refused API version. Build first (`npx tsc -b plugins/smi`; `npm test` does it).
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { connectTrafficRouter, runConformance, toJsonBytes } from "@sluice/sdk";
+import {
+  runRouterConformance,
+  startTestCluster,
+  type TestCluster,
+  withServingRouter,
+} from "@sluice/router-common/testing";
+import { toJsonBytes } from "@sluice/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SMI_PLUGIN_NAME } from "../src/index.js";
-import { startPluginProcess, startTestCluster, type TestCluster, waitFor } from "./cluster.js";
 import { trafficSplitCrd } from "./crd.js";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -25,9 +30,8 @@ describe("sluice-plugin-smi executable", () => {
   it(
     "passes the conformance kit",
     async () => {
-      const report = await runConformance({
-        kind: "trafficrouter",
-        command: [
+      const { failed, ok } = await runRouterConformance(
+        [
           process.execPath,
           main,
           "--kubeconfig",
@@ -35,13 +39,11 @@ describe("sluice-plugin-smi executable", () => {
           "--traffic-split-api-version",
           "v1alpha2",
         ],
-        config: { rootService: "web-root" },
-        timeoutMs: 10_000,
-        startupTimeoutMs: STARTUP_MS,
-      });
-      const failed = report.checks.filter((check) => check.status !== "passed");
+        { rootService: "web-root" },
+        STARTUP_MS,
+      );
       expect(failed).toEqual([]);
-      expect(report.ok).toBe(true);
+      expect(ok).toBe(true);
     },
     TEST_MS,
   );
@@ -54,49 +56,42 @@ describe("sluice-plugin-smi executable", () => {
         stableService: "sock-stable",
         trafficRouting: { smi: {} },
       });
-      const plugin = await startPluginProcess(main, [
+      const args = [
         "--kubeconfig",
         env.cluster.kubeconfigPath,
         "--traffic-split-api-version=v1alpha3",
-      ]);
-      const client = connectTrafficRouter(plugin.address, { timeoutMs: 10_000 });
-      let exitCode: number | null = null;
-      try {
-        await waitFor(
-          "the plugin to answer its health service",
-          () => client.health(),
-          (status) => status === "SERVING",
-          STARTUP_MS,
-        );
-        const init = await client.init({ controllerVersion: "test" });
-        expect(init.name).toBe(SMI_PLUGIN_NAME);
-        expect(init.error).toBeUndefined();
-        const reply = await client.setWeight({
-          rollout: toJsonBytes(rollout),
-          config: toJsonBytes({}),
-          desiredWeight: 25,
-        });
-        expect(reply.error).toBeUndefined();
-        const split = (await env.custom.getNamespacedCustomObject({
-          group: "split.smi-spec.io",
-          version: "v1alpha3",
-          plural: "trafficsplits",
-          namespace: "default",
-          name: "sock",
-        })) as { apiVersion: string; spec: unknown };
-        expect(split.apiVersion).toBe("split.smi-spec.io/v1alpha3");
-        expect(split.spec).toEqual({
-          service: "sock-stable",
-          backends: [
-            { service: "sock-canary", weight: 25 },
-            { service: "sock-stable", weight: 75 },
-          ],
-        });
-      } finally {
-        client.close();
-        exitCode = await plugin.stop();
-      }
-      expect(exitCode, plugin.output()).toBe(0);
+      ];
+      const { exitCode, output } = await withServingRouter(
+        main,
+        args,
+        STARTUP_MS,
+        async (client, init) => {
+          expect(init.name).toBe(SMI_PLUGIN_NAME);
+          expect(init.error).toBeUndefined();
+          const reply = await client.setWeight({
+            rollout: toJsonBytes(rollout),
+            config: toJsonBytes({}),
+            desiredWeight: 25,
+          });
+          expect(reply.error).toBeUndefined();
+          const split = (await env.custom.getNamespacedCustomObject({
+            group: "split.smi-spec.io",
+            version: "v1alpha3",
+            plural: "trafficsplits",
+            namespace: "default",
+            name: "sock",
+          })) as { apiVersion: string; spec: unknown };
+          expect(split.apiVersion).toBe("split.smi-spec.io/v1alpha3");
+          expect(split.spec).toEqual({
+            service: "sock-stable",
+            backends: [
+              { service: "sock-canary", weight: 25 },
+              { service: "sock-stable", weight: 75 },
+            ],
+          });
+        },
+      );
+      expect(exitCode, output).toBe(0);
     },
     TEST_MS,
   );

@@ -3,6 +3,7 @@
 // rootService / trafficSplitName, additional destinations, idempotence and errors. The router
 // runs in this process through the SDK's handlers (JSON bytes in, reply out).
 import { setHeaderOptions } from "@kubernetes/client-node";
+import { startTestCluster, type TestCluster } from "@sluice/router-common/testing";
 import {
   createPluginLogger,
   type JsonObject,
@@ -12,7 +13,6 @@ import {
 } from "@sluice/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSmiRouter, SMI_API_VERSIONS, type SmiApiVersion } from "../src/index.js";
-import { startTestCluster, type TestCluster } from "./cluster.js";
 import { trafficSplitCrd } from "./crd.js";
 
 let env: TestCluster;

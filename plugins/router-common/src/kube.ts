@@ -153,3 +153,52 @@ export function objectClient(
     },
   };
 }
+
+/**
+ * How one write of a read-then-write pass ended: "written", or "raced" when another writer
+ * got between the read and the write and the caller may read again and retry.
+ */
+export type WriteOutcome = "written" | "raced";
+
+/**
+ * Creates `body`. When another pass created it first (409) and `mayRetry`, answers "raced" so
+ * the caller reads it again and patches (the original does the same); other failures throw
+ * the `apiError`.
+ */
+export async function createOrRaced(
+  objects: ObjectClient,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+  body: JsonObject,
+  mayRetry: boolean,
+): Promise<WriteOutcome> {
+  try {
+    await objects.create(namespace, body);
+    return "written";
+  } catch (error) {
+    if (statusOf(error) === 409 && mayRetry) return "raced";
+    throw apiError(error, "create", type, namespace, name);
+  }
+}
+
+/**
+ * Merge-patches the object. When it was deleted between the read and the patch (404: garbage
+ * collection, a user) and `mayRetry`, answers "raced" so the caller recreates it.
+ */
+export async function patchOrRaced(
+  objects: ObjectClient,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+  patch: JsonObject,
+  mayRetry: boolean,
+): Promise<WriteOutcome> {
+  try {
+    await objects.mergePatch(namespace, name, patch);
+    return "written";
+  } catch (error) {
+    if (statusOf(error) === 404 && mayRetry) return "raced";
+    throw apiError(error, "patch", type, namespace, name);
+  }
+}
