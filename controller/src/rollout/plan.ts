@@ -24,6 +24,7 @@ import {
   podTemplateHash,
   readyReplicas,
   revisionOf,
+  rsHash,
 } from "./replicasets.js";
 import { syncRevision } from "./revision.js";
 import {
@@ -169,8 +170,12 @@ export function plan(observed: Observed, now: Date, options: PlanOptions = {}): 
   }
 
   const status = clone(previousStatus);
-  const hash = podTemplateHash(template, status.collisionCount);
-  const newRS = findNewReplicaSet(observed.replicaSets, template, hash);
+  const computedHash = podTemplateHash(template, status.collisionCount);
+  const newRS = findNewReplicaSet(observed.replicaSets, template, computedHash);
+  // §3.1 step 2, §7.1: an RS found by semantic equality keeps its own hash. `undo` copies
+  // the API server's defaulted RS template back into spec.template, whose hash differs from
+  // the RS's label; the status, Services and stable comparison must name the RS's hash.
+  const hash = (newRS === undefined ? undefined : rsHash(newRS)) ?? computedHash;
   const stableRS = findStableReplicaSet(observed.replicaSets, status.stableRS);
   const ctx = buildContext(observed, now, template, selector, hash, newRS, stableRS);
   const b = new PlanBuilder(ctx);

@@ -82,8 +82,13 @@ describe("canary", () => {
     const done = await waitForRollout(
       h,
       name,
-      "Healthy on revision 2 after the timed pause",
-      (v) => v.phase === "Healthy" && v.stableRS === canaryHash,
+      "Healthy on revision 2 after the timed pause, both Services on it",
+      // The stable Service follows status.stableRS in the pass after promotion (as the
+      // original's reconcile does), so wait for it rather than expect it in the same pass.
+      (v) =>
+        v.phase === "Healthy" &&
+        v.stableRS === canaryHash &&
+        v.selectors[`${name}-stable`] === canaryHash,
       svc,
     );
     expect(done.replicas[canaryHash]).toBe(5);
@@ -105,8 +110,12 @@ describe("canary", () => {
     const aborted = await waitForRollout(
       h,
       name,
-      "aborted: Degraded, canary scaled to zero, stable whole",
-      (v) => v.phase === "Degraded" && v.replicas[canaryHash] === 0 && v.replicas[stableHash] === 5,
+      "aborted: Degraded, canary scaled to zero, stable whole, canary Service back on stable",
+      (v) =>
+        v.phase === "Degraded" &&
+        v.replicas[canaryHash] === 0 &&
+        v.replicas[stableHash] === 5 &&
+        v.selectors[`${name}-canary`] === stableHash,
       svc,
     );
     expect(aborted.aborted).toBe(true);
@@ -118,6 +127,53 @@ describe("canary", () => {
 
     await h.action(name, { kind: "promote", full: true });
     await waitForRollout(h, name, "fully promoted", (v) => v.phase === "Healthy" && v.stableRS === canaryHash, svc);
+  });
+
+  it("undo in the middle of a canary goes back to the stable revision and reaches Healthy without running the steps", async () => {
+    const name = "undo";
+    const svc = [`${name}-canary`, `${name}-stable`];
+    await h.apply(canaryRollout(name, "registry.local/app:v1", STEPS));
+    const v1 = await waitForRollout(
+      h,
+      name,
+      "Healthy at revision 1",
+      (v) => v.phase === "Healthy",
+      svc,
+    );
+    const stableHash = v1.stableRS ?? "";
+    await h.action(name, { kind: "setImage", container: "app", image: "registry.local/app:v2" });
+    const paused = await waitForRollout(
+      h,
+      name,
+      "paused at step 1",
+      (v) => v.phase === "Paused" && v.stepIndex === 1,
+      svc,
+    );
+    const canaryHash = paused.currentPodHash ?? "";
+    expect(canaryHash).not.toBe(stableHash);
+
+    // undo puts revision 1's template back: §4.10 fast rollback to the stable RS, no steps.
+    await h.action(name, { kind: "undo" });
+    const healthy = await waitForRollout(
+      h,
+      name,
+      "Healthy on the stable revision again, revision 2 drained, canary Service back on stable",
+      (v) =>
+        v.phase === "Healthy" &&
+        v.replicas[canaryHash] === 0 &&
+        v.selectors[`${name}-canary`] === stableHash,
+      svc,
+    );
+    expect(healthy.stableRS).toBe(stableHash);
+    expect(healthy.currentPodHash).toBe(stableHash);
+    expect(healthy.stepIndex).toBe(4);
+    expect(healthy.replicas[stableHash]).toBe(5);
+    expect(healthy.selectors).toEqual({
+      [`${name}-canary`]: stableHash,
+      [`${name}-stable`]: stableHash,
+    });
+    // No third ReplicaSet: the revision-1 RS is reused.
+    expect(Object.keys(healthy.replicas).sort()).toEqual([canaryHash, stableHash].sort());
   });
 
   it("reports an invalid spec as Degraded with InvalidSpec and never crashes", async () => {

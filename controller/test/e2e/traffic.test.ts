@@ -88,8 +88,9 @@ describe("SMI + NGINX on one Rollout", () => {
     const done = await waitForRollout(
       h,
       "mixed",
-      "Healthy on revision 2",
-      (v) => v.phase === "Healthy" && v.stableRS === canary,
+      "Healthy on revision 2 with the stable Service on it",
+      // The stable Service follows status.stableRS in the pass after promotion.
+      (v) => v.phase === "Healthy" && v.stableRS === canary && v.selectors["mixed-stable"] === canary,
       services,
       60_000,
     );
