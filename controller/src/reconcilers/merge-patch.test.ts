@@ -20,4 +20,12 @@ describe("createMergePatch", () => {
   it("treats an absent document as empty", () => {
     expect(createMergePatch(undefined, { replicas: 3 })).toEqual({ replicas: 3 });
   });
+
+  it("removes a status list the plan no longer has (a pause that ended)", () => {
+    const before = { phase: "Paused", pauseConditions: [{ reason: "CanaryPauseStep" }] };
+    expect(createMergePatch(before, { phase: "Healthy" })).toEqual({
+      phase: "Healthy",
+      pauseConditions: null,
+    });
+  });
 });

@@ -1,37 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Rollout } from "../api/rollout.js";
 import {
-  mergePatch,
   podsNeeded,
   replicaSetCreateError,
-  statusMergePatch,
   weightToVerify,
 } from "./executor-support.js";
 import { canaryRollout } from "./testing/fixtures.js";
 
 describe("executor helpers", () => {
-  it("mergePatch sets changed members, nulls removed ones and replaces arrays whole", () => {
-    expect(
-      mergePatch(
-        { a: 1, b: { c: 2, d: 3 }, e: [1, 2], gone: "x" },
-        { a: 1, b: { c: 2, d: 4 }, e: [1], added: true },
-      ),
-    ).toEqual({ b: { d: 4 }, e: [1], gone: null, added: true });
-    expect(mergePatch({ a: [1] }, { a: [1] })).toBeUndefined();
-  });
-
-  it("statusMergePatch is undefined when the plan leaves the status as it was", () => {
-    const rollout = canaryRollout(1, {});
-    rollout.status = {
-      phase: "Healthy",
-      pauseConditions: [{ reason: "CanaryPauseStep", startTime: "2026-01-01T00:00:00Z" }],
-    };
-    expect(statusMergePatch(rollout, structuredClone(rollout.status))).toBeUndefined();
-    expect(statusMergePatch(rollout, { phase: "Healthy" })).toEqual({
-      status: { pauseConditions: null },
-    });
-  });
-
   it("replicaSetCreateError sets Progressing False with the error", () => {
     const { status, event } = replicaSetCreateError(
       canaryRollout(1, {}),

@@ -6,47 +6,6 @@ import type { PlanEvent } from "./plan-types.js";
 import { timestampMillis } from "./replicasets.js";
 import { setCondition } from "./status.js";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * RFC 7386 JSON merge patch turning `previous` into `next` (arrays are replaced whole,
- * removed members become null). Undefined when nothing changed: then skip the status write.
- */
-export function mergePatch(previous: unknown, next: unknown): Record<string, Json> | undefined {
-  const before = isRecord(previous) ? previous : {};
-  const after = isRecord(next) ? next : {};
-  const patch: Record<string, Json> = {};
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const oldValue = before[key];
-    const newValue = after[key];
-    if (newValue === undefined) {
-      if (oldValue !== undefined) patch[key] = null;
-      continue;
-    }
-    if (isRecord(oldValue) && isRecord(newValue)) {
-      const nested = mergePatch(oldValue, newValue);
-      if (nested !== undefined) patch[key] = nested;
-      continue;
-    }
-    if (JSON.stringify(oldValue) !== JSON.stringify(newValue))
-      patch[key] = JSON.parse(JSON.stringify(newValue)) as Json;
-  }
-  return Object.keys(patch).length === 0 ? undefined : patch;
-}
-
-/** The `{ status: … }` merge patch for a plan's status, or undefined when unchanged. */
-export function statusMergePatch(
-  rollout: Rollout,
-  next: RolloutStatus,
-): { status: Record<string, Json> } | undefined {
-  const patch = mergePatch(rollout.status ?? {}, next);
-  return patch === undefined ? undefined : { status: patch };
-}
-
 /**
  * spec §2.2 `ReplicaSetCreateError`: what the executor writes when creating the new RS fails
  * for another reason than AlreadyExists (which is a success on a repeated plan).

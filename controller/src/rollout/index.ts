@@ -1,10 +1,8 @@
 // The Rollout planner's public surface for the controller: plan() and the Plan it returns,
 // the Observed input, and helpers for the executor. spec/rollout-behavior.md is the contract.
 export {
-  mergePatch,
   podsNeeded,
   replicaSetCreateError,
-  statusMergePatch,
   weightToVerify,
 } from "./executor-support.js";
 export { computeHash, computeStepHash } from "./hash.js";

@@ -1,21 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { lazyConditionLoader, loadConditionEvaluator } from "./condition-language.js";
+import { lazyConditionLoader } from "./condition-language.js";
 
-describe("loadConditionEvaluator", () => {
-  it("says where it looked when no package offers the condition language", async () => {
-    const { evaluate, source } = await loadConditionEvaluator([
-      "@sluice/no-such-package",
-      "@sluice/provider-common",
-    ]);
-    expect(source).toMatch(
-      /^the condition language is not available to this plugin: looked in @sluice\/no-such-package \(.*\); @sluice\/provider-common \(no compileCondition\/expectBool export\)$/,
-    );
-    // Every evaluation is then an error carrying that explanation.
-    expect(evaluate("result > 1", 2)).toEqual({ ok: false, message: source });
+describe("lazyConditionLoader", () => {
+  it("evaluates conditions with the SDK's condition language", async () => {
+    const { evaluate, source } = await lazyConditionLoader()();
+    expect(source).toBe("@sluice/sdk");
+    expect(evaluate("result > 0.9", 0.97)).toEqual({ ok: true, value: true });
+    expect(evaluate("result[0] < 0.5", [0.7])).toEqual({ ok: true, value: false });
   });
 
-  it("looks once however often the loader is asked", async () => {
-    const load = lazyConditionLoader(["@sluice/no-such-package"]);
+  it("reports a condition that does not compile, with its position", async () => {
+    const { evaluate } = await lazyConditionLoader()();
+    const outcome = evaluate("result >", 1);
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.message).toMatch(/\(1:\d+\)/);
+  });
+
+  it("gives the same loader result however often it is asked", async () => {
+    const load = lazyConditionLoader();
     const [first, second] = await Promise.all([load(), load()]);
     expect(first).toBe(second);
   });

@@ -1,10 +1,8 @@
 export {
   adaptConditionLanguage,
-  CONDITION_LANGUAGE_PACKAGES,
   type ConditionLanguage,
   type ConditionLoader,
   lazyConditionLoader,
-  loadConditionEvaluator,
 } from "./condition-language.js";
 export {
   type ConditionEvaluator,
