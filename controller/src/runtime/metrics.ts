@@ -27,8 +27,9 @@ export interface ControllerMetricsOptions {
   perObjectReconcileLabels?: boolean;
 }
 
-/** Buckets the original uses for reconcile durations (seconds). */
-const RECONCILE_BUCKETS = [0.01, 0.15, 0.25, 0.5, 1];
+// The original's buckets (0.01, 0.15, 0.25, 0.5, 1) plus 0.025, 0.05 and 0.1, so a p99 under
+// 100 ms can be told from one under 150 ms; dashboards built on the original's bounds still work.
+const RECONCILE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1];
 const PLUGIN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const WORKQUEUE_BUCKETS = [1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10];
 
