@@ -52,6 +52,8 @@ export async function startHarness(): Promise<Harness> {
   const crdDir = join(repoRoot, "deploy", "crds");
   for (const file of readdirSync(crdDir)) await kubectl("apply", "-f", join(crdDir, file));
   let controller: ChildProcess | undefined;
+  /** Every controller this harness started, so close() leaves none behind whatever failed. */
+  const started = new Set<ChildProcess>();
   let log = "";
   const stopController = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     const child = controller;
@@ -79,7 +81,12 @@ export async function startHarness(): Promise<Harness> {
       child.stderr?.on("data", (chunk: Buffer) => {
         log += chunk.toString();
       });
+      // One tracked controller at a time: a test that failed before stopping its own must
+      // not leave it running next to the new one.
+      if (controller !== undefined && controller.exitCode === null) controller.kill("SIGKILL");
       controller = child;
+      started.add(child);
+      child.once("exit", () => started.delete(child));
       return child;
     },
     stopController,
@@ -90,6 +97,7 @@ export async function startHarness(): Promise<Harness> {
     controllerLog: () => log,
     async close() {
       await stopController();
+      for (const child of started) child.kill("SIGKILL");
       client.close();
       await cluster.stop();
       rmSync(dataDir, { recursive: true, force: true });
