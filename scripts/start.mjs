@@ -39,7 +39,10 @@ function startProcess(name, args) {
     if (output.length < 10_000) output += chunk.toString();
   });
   child.on("exit", (code, signal) => {
-    if (!stopping) fail(`${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${relative(process.cwd(), logPath)}`);
+    if (!stopping)
+      fail(
+        `${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${relative(process.cwd(), logPath)}`,
+      );
   });
   const entry = { name, child, output: () => output, logPath };
   children.push(entry);
@@ -72,7 +75,9 @@ async function shutdown(code) {
     }
     say(`  ${name} stopped`);
   }
-  say(`State kept in ${relative(process.cwd(), stateDir) || "."}/: run npm start again to carry on.`);
+  say(
+    `State kept in ${relative(process.cwd(), stateDir) || "."}/: run npm start again to carry on.`,
+  );
   process.exit(code);
 }
 
@@ -81,12 +86,22 @@ process.on("SIGTERM", () => void shutdown(0));
 
 /** REST resource of a manifest's kind (the few kinds the demo applies). */
 const RESOURCE_OF_KIND = {
-  CustomResourceDefinition: { group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", namespaced: false },
+  CustomResourceDefinition: {
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    plural: "customresourcedefinitions",
+    namespaced: false,
+  },
   Service: { group: "", version: "v1", plural: "services", namespaced: true },
   ConfigMap: { group: "", version: "v1", plural: "configmaps", namespaced: true },
   Ingress: { group: "networking.k8s.io", version: "v1", plural: "ingresses", namespaced: true },
   Rollout: { group: "argoproj.io", version: "v1alpha1", plural: "rollouts", namespaced: true },
-  AnalysisTemplate: { group: "argoproj.io", version: "v1alpha1", plural: "analysistemplates", namespaced: true },
+  AnalysisTemplate: {
+    group: "argoproj.io",
+    version: "v1alpha1",
+    plural: "analysistemplates",
+    namespaced: true,
+  },
 };
 
 /**
@@ -101,7 +116,8 @@ async function applyIfMissing(client, isNotFound, files) {
       const obj = doc.toJSON();
       if (obj === null || typeof obj !== "object") continue;
       const resource = RESOURCE_OF_KIND[obj.kind];
-      if (resource === undefined) throw new Error(`${file}: the demo does not know how to apply kind ${obj.kind}`);
+      if (resource === undefined)
+        throw new Error(`${file}: the demo does not know how to apply kind ${obj.kind}`);
       const type = { ...resource, kind: obj.kind };
       obj.metadata ??= {};
       if (type.namespaced) obj.metadata.namespace ??= "default";
@@ -126,7 +142,10 @@ async function main() {
     "--port",
     port,
   ]);
-  await waitFor("devcluster", () => cluster.output().includes("kubeconfig:") && existsSync(kubeconfig));
+  await waitFor(
+    "devcluster",
+    () => cluster.output().includes("kubeconfig:") && existsSync(kubeconfig),
+  );
 
   const { runtime } = await import("@sluice/controller");
   const client = new runtime.KubeClient(runtime.loadKubeConfig({ kubeconfig }));

@@ -20,11 +20,23 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { encoding: "utf8", env: { ...process.env, KUBECONFIG: kubeconfig } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { encoding: "utf8", env: { ...process.env, KUBECONFIG: kubeconfig } },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === "number" ? error.code : -1,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
@@ -33,7 +45,11 @@ function kubectlArgo(...args: string[]) {
   return run(process.execPath, [pluginBin, ...args]);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
@@ -78,16 +94,28 @@ describe("npm start", () => {
     start.stderr?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    await waitFor("the start banner", async () => (output.includes("Press Ctrl-C to stop") ? true : undefined), 240_000);
+    await waitFor(
+      "the start banner",
+      async () => (output.includes("Press Ctrl-C to stop") ? true : undefined),
+      240_000,
+    );
     expect(output).toContain("kubectl argo rollouts get rollout demo --watch");
     expect(existsSync(kubeconfig)).toBe(true);
 
-    await waitFor("demo Healthy", async () => ((await rolloutField(".status.phase")) === "Healthy" ? true : undefined));
+    await waitFor("demo Healthy", async () =>
+      (await rolloutField(".status.phase")) === "Healthy" ? true : undefined,
+    );
 
-    const setImage = await kubectlArgo("set", "image", "demo", "demo=argoproj/rollouts-demo:yellow");
+    const setImage = await kubectlArgo(
+      "set",
+      "image",
+      "demo",
+      "demo=argoproj/rollouts-demo:yellow",
+    );
     expect(setImage.code, setImage.stderr).toBe(0);
     await waitFor("the first pause", async () =>
-      (await rolloutField(".status.phase")) === "Paused" && (await rolloutField(".status.currentStepIndex")) === "1"
+      (await rolloutField(".status.phase")) === "Paused" &&
+      (await rolloutField(".status.currentStepIndex")) === "1"
         ? true
         : undefined,
     );
@@ -106,6 +134,10 @@ describe("npm start", () => {
     // The launcher stopped its processes itself (npm, like a shell, then ends on the signal).
     expect(output).toContain("devcluster stopped");
     expect(output).toContain("run npm start again to carry on");
-    await waitFor("no process left behind", async () => ((await leftovers()).length === 0 ? true : undefined), 20_000);
+    await waitFor(
+      "no process left behind",
+      async () => ((await leftovers()).length === 0 ? true : undefined),
+      20_000,
+    );
   }, 420_000);
 });

@@ -24,7 +24,9 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) {
-    process.stderr.write(`sluice-controller: ${flag} must be a non-negative integer, got "${value}"\n`);
+    process.stderr.write(
+      `sluice-controller: ${flag} must be a non-negative integer, got "${value}"\n`,
+    );
     process.exit(2);
   }
   return n;
@@ -50,7 +52,9 @@ function main(): void {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`sluice-controller: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.stderr.write(
+      `sluice-controller: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`,
+    );
     process.exit(2);
   }
   if (values.help === true) {

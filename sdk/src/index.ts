@@ -42,6 +42,21 @@ export {
 } from "./connect.js";
 export type { CallContext } from "./dispatch.js";
 export { domainError, PluginError } from "./errors.js";
+// The condition language of AnalysisTemplates (spec/analysis-and-providers.md §4), shared by
+// the controller and the metric-provider plugins that decide a measurement's phase.
+export {
+  type CompiledCondition,
+  type CompileOptions,
+  type CompileOutcome,
+  compileCondition,
+  type EvaluationOutcome,
+  type ExprErrorInfo,
+  type ExprPosition,
+  evaluateCondition,
+  expectBool,
+  formatValue,
+  typeName,
+} from "./expr/index.js";
 export { createPluginLogger, type Logger } from "./logger.js";
 export {
   completeMeasurement,
@@ -82,19 +97,3 @@ export {
   trafficRouterHandlers,
   type WeightCall,
 } from "./traffic-router.js";
-
-// The condition language of AnalysisTemplates (spec/analysis-and-providers.md §4), shared by
-// the controller and the metric-provider plugins that decide a measurement's phase.
-export {
-  type CompileOptions,
-  type CompileOutcome,
-  type CompiledCondition,
-  compileCondition,
-  type EvaluationOutcome,
-  evaluateCondition,
-  type ExprErrorInfo,
-  type ExprPosition,
-  expectBool,
-  formatValue,
-  typeName,
-} from "./expr/index.js";

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Rollout } from "../api/rollout.js";
-import {
-  podsNeeded,
-  replicaSetCreateError,
-  weightToVerify,
-} from "./executor-support.js";
+import { podsNeeded, replicaSetCreateError, weightToVerify } from "./executor-support.js";
 import { canaryRollout } from "./testing/fixtures.js";
 
 describe("executor helpers", () => {

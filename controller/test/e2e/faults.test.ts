@@ -3,7 +3,13 @@
 // exactly where an undisturbed run ends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCES } from "../../src/runtime/kube-resources.js";
-import { type Harness, type RolloutView, startHarness, waitFor, waitForRollout } from "./harness.js";
+import {
+  type Harness,
+  type RolloutView,
+  startHarness,
+  waitFor,
+  waitForRollout,
+} from "./harness.js";
 
 let h: Harness;
 
@@ -74,10 +80,19 @@ function finalShape(view: RolloutView, name: string): Record<string, unknown> {
   };
 }
 
-async function runToCompletion(name: string, seed: number | undefined): Promise<Record<string, unknown>> {
+async function runToCompletion(
+  name: string,
+  seed: number | undefined,
+): Promise<Record<string, unknown>> {
   const svc = [`${name}-canary`, `${name}-stable`];
   await h.apply(sixStepCanary(name, "registry.local/crash:v1"));
-  const v1 = await waitForRollout(h, name, "Healthy at revision 1", (v) => v.phase === "Healthy", svc);
+  const v1 = await waitForRollout(
+    h,
+    name,
+    "Healthy at revision 1",
+    (v) => v.phase === "Healthy",
+    svc,
+  );
   await h.kubectl(
     "patch",
     "rollout",
@@ -118,11 +133,23 @@ describe("crash safety", () => {
   it("a 6-step canary ends in the same state when the controller is SIGKILLed at random moments (20 seeded runs)", async () => {
     h.startController();
     const reference = await runToCompletion("crash-ref", undefined);
-    expect(reference).toMatchObject({ phase: "Healthy", stableIsCurrent: true, canarySelector: true, stableSelector: true });
+    expect(reference).toMatchObject({
+      phase: "Healthy",
+      stableIsCurrent: true,
+      canarySelector: true,
+      stableSelector: true,
+    });
     for (let seed = 1; seed <= 20; seed++) {
       const name = `crash-${seed}`;
       const shape = await runToCompletion(name, seed);
-      const rs = await h.kubectl("get", "rs", "-l", `app=${name}`, "-o", "custom-columns=NAME:.metadata.name,REV:.metadata.annotations.rollout\\.argoproj\\.io/revision,DESIRED:.spec.replicas,OWNER:.metadata.ownerReferences[0].name");
+      const rs = await h.kubectl(
+        "get",
+        "rs",
+        "-l",
+        `app=${name}`,
+        "-o",
+        "custom-columns=NAME:.metadata.name,REV:.metadata.annotations.rollout\\.argoproj\\.io/revision,DESIRED:.spec.replicas,OWNER:.metadata.ownerReferences[0].name",
+      );
       expect({ seed, ...shape }, rs).toEqual({ seed, ...reference });
     }
     await h.stopController();
@@ -145,14 +172,18 @@ describe("leader election", () => {
     expect(lease).toContain(`_${first.pid}_`);
     // The harness tracks one child at a time: start the standby by hand.
     const { spawn } = await import("node:child_process");
-    const standby = spawn(process.execPath, [
-      `${process.cwd()}/controller/dist/main.js`,
-      "--kubeconfig",
-      h.kubeconfig,
-      "--metrics-port",
-      "0",
-      ...args,
-    ], { stdio: ["ignore", "pipe", "ignore"] });
+    const standby = spawn(
+      process.execPath,
+      [
+        `${process.cwd()}/controller/dist/main.js`,
+        "--kubeconfig",
+        h.kubeconfig,
+        "--metrics-port",
+        "0",
+        ...args,
+      ],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
     let standbyLog = "";
     standby.stdout?.on("data", (chunk: Buffer) => {
       standbyLog += chunk.toString();

@@ -6,7 +6,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DevCluster, startDevCluster } from "@sluice/devcluster";
-import { kubeRolloutActionsClient, type RolloutAction, runRolloutAction } from "../../src/actions/index.js";
+import {
+  kubeRolloutActionsClient,
+  type RolloutAction,
+  runRolloutAction,
+} from "../../src/actions/index.js";
 import { KubeClient } from "../../src/runtime/kube.js";
 import { type KubeObject, RESOURCES } from "../../src/runtime/kube-resources.js";
 
@@ -92,7 +96,12 @@ export async function startHarness(): Promise<Harness> {
     stopController,
     rollout: (name, namespace = "default") => client.get(RESOURCES.rollouts, namespace, name),
     async action(name, action, namespace = "default") {
-      await runRolloutAction(kubeRolloutActionsClient(cluster.kubeConfig()), namespace, name, action);
+      await runRolloutAction(
+        kubeRolloutActionsClient(cluster.kubeConfig()),
+        namespace,
+        name,
+        action,
+      );
     },
     controllerLog: () => log,
     async close() {
@@ -148,7 +157,11 @@ function rec(value: unknown): Record<string, unknown> {
 }
 
 /** A compact picture of a Rollout and what it owns, for assertions and timeout messages. */
-export async function viewRollout(h: Harness, name: string, services: string[] = []): Promise<RolloutView> {
+export async function viewRollout(
+  h: Harness,
+  name: string,
+  services: string[] = [],
+): Promise<RolloutView> {
   const rollout = await h.rollout(name);
   const status = rec(rollout.status);
   const rsList = await h.client.list(RESOURCES.replicaSets, { namespace: "default" });
@@ -193,7 +206,8 @@ export function waitForRollout(
       const view = await viewRollout(h, name, services);
       return ok(view) ? view : undefined;
     },
-    async () => JSON.stringify(await viewRollout(h, name, services).catch((e: unknown) => String(e))),
+    async () =>
+      JSON.stringify(await viewRollout(h, name, services).catch((e: unknown) => String(e))),
     timeoutMs,
   );
 }

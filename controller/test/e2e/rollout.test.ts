@@ -59,7 +59,13 @@ describe("canary", () => {
     const name = "steps";
     const svc = [`${name}-canary`, `${name}-stable`];
     await h.apply(canaryRollout(name, "registry.local/app:v1", STEPS));
-    const v1 = await waitForRollout(h, name, "Healthy at revision 1", (v) => v.phase === "Healthy", svc);
+    const v1 = await waitForRollout(
+      h,
+      name,
+      "Healthy at revision 1",
+      (v) => v.phase === "Healthy",
+      svc,
+    );
     const stableHash = v1.stableRS ?? "";
     expect(v1.replicas[stableHash]).toBe(5);
 
@@ -76,7 +82,10 @@ describe("canary", () => {
     // 20 % of 5 replicas is one canary pod; stable keeps serving.
     expect(paused.replicas[canaryHash]).toBe(1);
     expect(paused.replicas[stableHash]).toBeGreaterThanOrEqual(4);
-    expect(paused.selectors).toEqual({ [`${name}-canary`]: canaryHash, [`${name}-stable`]: stableHash });
+    expect(paused.selectors).toEqual({
+      [`${name}-canary`]: canaryHash,
+      [`${name}-stable`]: stableHash,
+    });
 
     await h.action(name, { kind: "promote" });
     const done = await waitForRollout(
@@ -92,18 +101,39 @@ describe("canary", () => {
       svc,
     );
     expect(done.replicas[canaryHash]).toBe(5);
-    expect(done.selectors).toEqual({ [`${name}-canary`]: canaryHash, [`${name}-stable`]: canaryHash });
-    await waitForRollout(h, name, "old ReplicaSet scaled to zero", (v) => v.replicas[stableHash] === 0, svc);
+    expect(done.selectors).toEqual({
+      [`${name}-canary`]: canaryHash,
+      [`${name}-stable`]: canaryHash,
+    });
+    await waitForRollout(
+      h,
+      name,
+      "old ReplicaSet scaled to zero",
+      (v) => v.replicas[stableHash] === 0,
+      svc,
+    );
   });
 
   it("aborts back to stable, retries, and promotes fully", async () => {
     const name = "abort";
     const svc = [`${name}-canary`, `${name}-stable`];
     await h.apply(canaryRollout(name, "registry.local/app:v1", STEPS));
-    const v1 = await waitForRollout(h, name, "Healthy at revision 1", (v) => v.phase === "Healthy", svc);
+    const v1 = await waitForRollout(
+      h,
+      name,
+      "Healthy at revision 1",
+      (v) => v.phase === "Healthy",
+      svc,
+    );
     const stableHash = v1.stableRS ?? "";
     await h.action(name, { kind: "setImage", container: "app", image: "registry.local/app:v2" });
-    const paused = await waitForRollout(h, name, "paused at step 1", (v) => v.phase === "Paused" && v.stepIndex === 1, svc);
+    const paused = await waitForRollout(
+      h,
+      name,
+      "paused at step 1",
+      (v) => v.phase === "Paused" && v.stepIndex === 1,
+      svc,
+    );
     const canaryHash = paused.currentPodHash ?? "";
 
     await h.action(name, { kind: "abort" });
@@ -123,10 +153,22 @@ describe("canary", () => {
     expect(aborted.selectors[`${name}-canary`]).toBe(stableHash);
 
     await h.action(name, { kind: "retry" });
-    await waitForRollout(h, name, "retried: paused at step 1 again", (v) => v.phase === "Paused" && v.stepIndex === 1 && !v.aborted, svc);
+    await waitForRollout(
+      h,
+      name,
+      "retried: paused at step 1 again",
+      (v) => v.phase === "Paused" && v.stepIndex === 1 && !v.aborted,
+      svc,
+    );
 
     await h.action(name, { kind: "promote", full: true });
-    await waitForRollout(h, name, "fully promoted", (v) => v.phase === "Healthy" && v.stableRS === canaryHash, svc);
+    await waitForRollout(
+      h,
+      name,
+      "fully promoted",
+      (v) => v.phase === "Healthy" && v.stableRS === canaryHash,
+      svc,
+    );
   });
 
   it("undo in the middle of a canary goes back to the stable revision and reaches Healthy without running the steps", async () => {
@@ -209,7 +251,13 @@ spec:
       autoPromotionSeconds: 2
       scaleDownDelaySeconds: 1
 `);
-    const v1 = await waitForRollout(h, name, "Healthy at revision 1", (v) => v.phase === "Healthy", [active, preview]);
+    const v1 = await waitForRollout(
+      h,
+      name,
+      "Healthy at revision 1",
+      (v) => v.phase === "Healthy",
+      [active, preview],
+    );
     const blue = v1.stableRS ?? "";
     expect(v1.selectors[active]).toBe(blue);
 
@@ -218,7 +266,10 @@ spec:
       h,
       name,
       "green up behind the preview service",
-      (v) => v.currentPodHash !== blue && v.selectors[preview] === v.currentPodHash && v.replicas[v.currentPodHash ?? ""] === 2,
+      (v) =>
+        v.currentPodHash !== blue &&
+        v.selectors[preview] === v.currentPodHash &&
+        v.replicas[v.currentPodHash ?? ""] === 2,
       [active, preview],
     );
     const green = previewing.currentPodHash ?? "";
@@ -232,7 +283,13 @@ spec:
       [active, preview],
     );
     expect(promoted.replicas[green]).toBe(2);
-    await waitForRollout(h, name, "blue scaled down after the delay", (v) => v.replicas[blue] === 0, [active, preview]);
+    await waitForRollout(
+      h,
+      name,
+      "blue scaled down after the delay",
+      (v) => v.replicas[blue] === 0,
+      [active, preview],
+    );
   });
 });
 

@@ -29,14 +29,20 @@ function rec(value: unknown): Record<string, unknown> {
 async function weights(): Promise<Weights> {
   const out: Weights = { ingress: undefined, splitCanary: undefined, splitStable: undefined };
   try {
-    const ingress = JSON.parse(await h.kubectl("get", "ingress", "mixed-mixed-ingress-canary", "-o", "json"));
-    const value = rec(rec(ingress.metadata).annotations)["nginx.ingress.kubernetes.io/canary-weight"];
+    const ingress = JSON.parse(
+      await h.kubectl("get", "ingress", "mixed-mixed-ingress-canary", "-o", "json"),
+    );
+    const value = rec(rec(ingress.metadata).annotations)[
+      "nginx.ingress.kubernetes.io/canary-weight"
+    ];
     out.ingress = typeof value === "string" ? Number(value) : undefined;
   } catch {
     // not created yet
   }
   try {
-    const split = JSON.parse(await h.kubectl("get", "trafficsplits.split.smi-spec.io", "mixed", "-o", "json"));
+    const split = JSON.parse(
+      await h.kubectl("get", "trafficsplits.split.smi-spec.io", "mixed", "-o", "json"),
+    );
     for (const backend of (rec(split.spec).backends as unknown[] | undefined) ?? []) {
       const b = rec(backend);
       const weight = Number(b.weight);
@@ -64,10 +70,21 @@ function waitForWeights(what: string, ok: (w: Weights) => boolean): Promise<Weig
 describe("SMI + NGINX on one Rollout", () => {
   it("shifts both routers together through every step, and completion leaves all traffic on the new stable", async () => {
     await h.kubectl("apply", "-f", `${repoRoot}/examples/smi-nginx/`);
-    const v1 = await waitForRollout(h, "mixed", "Healthy at revision 1", (v) => v.phase === "Healthy", services, 60_000);
+    const v1 = await waitForRollout(
+      h,
+      "mixed",
+      "Healthy at revision 1",
+      (v) => v.phase === "Healthy",
+      services,
+      60_000,
+    );
     const stable = v1.stableRS ?? "";
 
-    await h.action("mixed", { kind: "setImage", container: "app", image: "argoproj/rollouts-demo:yellow" });
+    await h.action("mixed", {
+      kind: "setImage",
+      container: "app",
+      image: "argoproj/rollouts-demo:yellow",
+    });
     const paused = await waitForRollout(
       h,
       "mixed",
@@ -81,34 +98,77 @@ describe("SMI + NGINX on one Rollout", () => {
     expect(paused.replicas[canary]).toBe(1);
     expect(paused.replicas[stable]).toBe(5);
     expect(paused.selectors).toEqual({ "mixed-stable": stable, "mixed-canary": canary });
-    await waitForWeights("20% in both routers", (w) => w.ingress === 20 && w.splitCanary === 20 && w.splitStable === 80);
+    await waitForWeights(
+      "20% in both routers",
+      (w) => w.ingress === 20 && w.splitCanary === 20 && w.splitStable === 80,
+    );
 
     await h.action("mixed", { kind: "promote" });
-    await waitForWeights("50% in both routers", (w) => w.ingress === 50 && w.splitCanary === 50 && w.splitStable === 50);
+    await waitForWeights(
+      "50% in both routers",
+      (w) => w.ingress === 50 && w.splitCanary === 50 && w.splitStable === 50,
+    );
     const done = await waitForRollout(
       h,
       "mixed",
       "Healthy on revision 2 with the stable Service on it",
       // The stable Service follows status.stableRS in the pass after promotion.
-      (v) => v.phase === "Healthy" && v.stableRS === canary && v.selectors["mixed-stable"] === canary,
+      (v) =>
+        v.phase === "Healthy" && v.stableRS === canary && v.selectors["mixed-stable"] === canary,
       services,
       60_000,
     );
     expect(done.selectors).toEqual({ "mixed-stable": canary, "mixed-canary": canary });
-    await waitForWeights("all traffic on the new stable", (w) => w.ingress === 0 && w.splitCanary === 0 && w.splitStable === 100);
+    await waitForWeights(
+      "all traffic on the new stable",
+      (w) => w.ingress === 0 && w.splitCanary === 0 && w.splitStable === 100,
+    );
     // After scaleDownDelaySeconds the old stable is scaled down.
-    await waitForRollout(h, "mixed", "old ReplicaSet scaled down", (v) => v.replicas[stable] === 0, services, 60_000);
+    await waitForRollout(
+      h,
+      "mixed",
+      "old ReplicaSet scaled down",
+      (v) => v.replicas[stable] === 0,
+      services,
+      60_000,
+    );
   });
 
   it("abort sends all traffic back to stable in both routers", async () => {
-    const before = await waitForRollout(h, "mixed", "Healthy", (v) => v.phase === "Healthy", services);
-    await h.action("mixed", { kind: "setImage", container: "app", image: "argoproj/rollouts-demo:red" });
-    await waitForRollout(h, "mixed", "paused at step 1", (v) => v.phase === "Paused" && v.stepIndex === 1, services, 60_000);
+    const before = await waitForRollout(
+      h,
+      "mixed",
+      "Healthy",
+      (v) => v.phase === "Healthy",
+      services,
+    );
+    await h.action("mixed", {
+      kind: "setImage",
+      container: "app",
+      image: "argoproj/rollouts-demo:red",
+    });
+    await waitForRollout(
+      h,
+      "mixed",
+      "paused at step 1",
+      (v) => v.phase === "Paused" && v.stepIndex === 1,
+      services,
+      60_000,
+    );
     await waitForWeights("20% in both routers", (w) => w.ingress === 20 && w.splitCanary === 20);
 
     await h.action("mixed", { kind: "abort" });
-    await waitForWeights("0% in both routers", (w) => w.ingress === 0 && w.splitCanary === 0 && w.splitStable === 100);
-    const aborted = await waitForRollout(h, "mixed", "Degraded after abort", (v) => v.aborted && v.phase === "Degraded", services);
+    await waitForWeights(
+      "0% in both routers",
+      (w) => w.ingress === 0 && w.splitCanary === 0 && w.splitStable === 100,
+    );
+    const aborted = await waitForRollout(
+      h,
+      "mixed",
+      "Degraded after abort",
+      (v) => v.aborted && v.phase === "Degraded",
+      services,
+    );
     expect(aborted.stableRS).toBe(before.stableRS);
     expect(aborted.selectors["mixed-stable"]).toBe(before.stableRS);
   });

@@ -1,7 +1,8 @@
 // Phase of one measurement from the metric's conditions, spec/analysis-and-providers.md
 // §2.5. Providers (plugins) call this with the value they measured.
-import type { Metric } from "../../api/analysis.js";
+
 import { compileCondition, expectBool } from "@sluice/sdk";
+import type { Metric } from "../../api/analysis.js";
 
 export type ConditionPhase = "Successful" | "Failed" | "Inconclusive" | "Error";
 
