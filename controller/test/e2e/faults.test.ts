@@ -202,7 +202,7 @@ describe("leader election", () => {
         async () => {
           const obj = await h.client.get(RESOURCES.leases, "default", "sluice-controller-lock");
           const holder = (obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
-          return holder !== undefined && holder.includes(`_${standby.pid}_`) ? holder : undefined;
+          return holder?.includes(`_${standby.pid}_`) ? holder : undefined;
         },
         async () => "still held by the dead leader",
         20_000,
