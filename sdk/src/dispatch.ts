@@ -1,7 +1,7 @@
 // The shared path of every plugin call: decode the JSON fields, validate the configuration,
 // run the implementation, and turn any failure into the reply's domain error so that a bad
 // request or a buggy method never kills the process (DESIGN.md §3).
-import type { DomainError } from "@sluice/proto";
+import { type Capability, type DomainError, InitResponse, type PluginKind } from "@sluice/proto";
 import { errorToDomainError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { type JsonObject, parseConfig, parseJsonObject } from "./request.js";
@@ -74,4 +74,23 @@ export function anyObjectConfig(raw: unknown): JsonObject {
     throw new Error("the configuration block must be a JSON object");
   }
   return raw as JsonObject;
+}
+
+/**
+ * The Init answer both plugin kinds give: identity and capabilities, with the
+ * implementation's own init failure (if any) as the domain error.
+ */
+export async function answerInit(
+  impl: { name: string; version: string; init?(context: CallContext): unknown },
+  kind: PluginKind,
+  capabilities: Capability[],
+  logger: Logger,
+): Promise<InitResponse> {
+  const base = { name: impl.name, version: impl.version, kind, capabilities };
+  try {
+    await impl.init?.({ logger: logger.child({ method: "Init" }), deadline: undefined });
+    return InitResponse.fromPartial(base);
+  } catch (error) {
+    return InitResponse.fromPartial({ ...base, error: errorToDomainError("Init", error) });
+  }
 }

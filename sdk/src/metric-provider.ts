@@ -7,7 +7,7 @@ import {
   type GarbageCollectResponse,
   type GetMetadataRequest,
   type GetMetadataResponse,
-  InitResponse,
+  type InitResponse,
   Measurement,
   MeasurementPhase,
   MetricProviderService,
@@ -19,8 +19,8 @@ import {
   type TerminateRequest,
   type TerminateResponse,
 } from "@sluice/proto";
-import { anyObjectConfig, type CallContext, dispatch } from "./dispatch.js";
-import { domainError, errorToDomainError, PluginError } from "./errors.js";
+import { answerInit, anyObjectConfig, type CallContext, dispatch } from "./dispatch.js";
+import { domainError, PluginError } from "./errors.js";
 import { createPluginLogger, type Logger } from "./logger.js";
 import type { JsonObject } from "./request.js";
 import {
@@ -168,20 +168,8 @@ export function metricProviderHandlers<C = JsonObject>(
   };
 
   return {
-    init: async (): Promise<InitResponse> => {
-      const base = {
-        name: impl.name,
-        version: impl.version,
-        kind: PluginKind.METRIC_PROVIDER,
-        capabilities: metricProviderCapabilities(impl),
-      };
-      try {
-        await impl.init?.({ logger: logger.child({ method: "Init" }), deadline: undefined });
-        return InitResponse.fromPartial(base);
-      } catch (error) {
-        return InitResponse.fromPartial({ ...base, error: errorToDomainError("Init", error) });
-      }
-    },
+    init: (): Promise<InitResponse> =>
+      answerInit(impl, PluginKind.METRIC_PROVIDER, metricProviderCapabilities(impl), logger),
     run: (request: RunRequest, deadline?: Date): Promise<RunResponse> =>
       metricCall<RunResponse>(
         "Run",

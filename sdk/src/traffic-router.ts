@@ -5,7 +5,7 @@ import {
   Capability,
   type DomainError,
   type HeaderRoute,
-  InitResponse,
+  type InitResponse,
   type MirrorRoute,
   PluginKind,
   type RemoveManagedRoutesRequest,
@@ -24,8 +24,8 @@ import {
   type WeightDestination,
   WeightVerification,
 } from "@sluice/proto";
-import { anyObjectConfig, type CallContext, dispatch } from "./dispatch.js";
-import { domainError, errorToDomainError } from "./errors.js";
+import { answerInit, anyObjectConfig, type CallContext, dispatch } from "./dispatch.js";
+import { domainError } from "./errors.js";
 import { createPluginLogger, type Logger } from "./logger.js";
 import type { JsonObject } from "./request.js";
 import {
@@ -147,20 +147,8 @@ export function trafficRouterHandlers<C = JsonObject>(
     );
 
   return {
-    init: async (): Promise<InitResponse> => {
-      const base = {
-        name: impl.name,
-        version: impl.version,
-        kind: PluginKind.TRAFFIC_ROUTER,
-        capabilities: trafficRouterCapabilities(impl),
-      };
-      try {
-        await impl.init?.({ logger: logger.child({ method: "Init" }), deadline: undefined });
-        return InitResponse.fromPartial(base);
-      } catch (error) {
-        return InitResponse.fromPartial({ ...base, error: errorToDomainError("Init", error) });
-      }
-    },
+    init: (): Promise<InitResponse> =>
+      answerInit(impl, PluginKind.TRAFFIC_ROUTER, trafficRouterCapabilities(impl), logger),
     setWeight: (request: SetWeightRequest, deadline?: Date): Promise<SetWeightResponse> =>
       routerCall<SetWeightResponse>(
         "SetWeight",
