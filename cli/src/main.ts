@@ -10,11 +10,21 @@ let interrupt: () => void = () => undefined;
 const interrupted = new Promise<void>((resolve) => {
   interrupt = resolve;
 });
+// The first Ctrl-C ends a watch cleanly (exit 0). A second one, pressed after the first had
+// time to take effect, means the user really wants out now. Signals that arrive together
+// (a terminal and a process group can both deliver one keypress) count as one.
+let firstSignalAt = 0;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    interrupt();
-    // A second signal means the user really wants out now.
-    process.on(signal, () => process.exit(130));
+    const now = Date.now();
+    if (firstSignalAt === 0) {
+      firstSignalAt = now;
+      interrupt();
+      return;
+    }
+    if (now - firstSignalAt < 500) return;
+    process.stderr.write(`interrupted again (${signal}): exiting now\n`);
+    process.exit(130);
   });
 }
 

@@ -104,7 +104,11 @@ describe("get rollout --watch", () => {
     expect(frame).toMatch(/⧉ watched-[a-z0-9]+ +ReplicaSet +✔ Healthy +\d+s +canary/);
 
     w.child.stdin?.write("\x03");
-    expect(await exitCode(w)).toBe(0);
+    const code = await exitCode(w);
+    expect(
+      code,
+      `exit code after Ctrl-C; output ends: ${JSON.stringify(w.output().slice(-300))}`,
+    ).toBe(0);
   }, 180_000);
 
   it("through a pipe prints each changed frame once, without escape codes", async () => {
