@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { parseRollout } from "./api/parse.js";
 import { PluginHost } from "./plugins/host.js";
 import { PLUGIN_CONFIGMAP_NAME, PluginRegistry } from "./plugins/registry.js";
+import { analysisRunReconciler } from "./reconcilers/analysis/reconciler.js";
 import { serviceNamesOf } from "./reconcilers/rollout/observe.js";
 import { rolloutReconciler } from "./reconcilers/rollout/reconciler.js";
 import { EventRecorder } from "./runtime/events.js";
@@ -16,7 +17,7 @@ import { type KubeObject, objectKey, RESOURCES } from "./runtime/kube-resources.
 import { LeaderElector } from "./runtime/leader-election.js";
 import { createLogger, errorMessage } from "./runtime/logger.js";
 import { ControllerMetrics } from "./runtime/metrics.js";
-import { rolloutMetricsInfo } from "./runtime/metrics-info.js";
+import { analysisRunMetricsInfo, rolloutMetricsInfo } from "./runtime/metrics-info.js";
 import { WorkQueue } from "./runtime/work-queue.js";
 
 export interface ControllerOptions {
@@ -30,6 +31,8 @@ export interface ControllerOptions {
   leaseDurationSeconds?: number;
   identity?: string;
   rolloutThreads?: number;
+  /** Concurrent AnalysisRun passes (the original's --analysis-threads). Default 30. */
+  analysisThreads?: number;
   metricsPort?: number;
   logLevel?: string;
   logger?: Logger;
@@ -87,6 +90,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     services: informers.informerFor(RESOURCES.services),
     pods: informers.informerFor(RESOURCES.pods, { transform: trimPod }),
     deployments: informers.informerFor(RESOURCES.deployments),
+    analysisRuns: informers.informerFor(RESOURCES.analysisRuns, {
+      ...(joinSelectors(selector) === undefined ? {} : { labelSelector: joinSelectors(selector) }),
+    }),
+    analysisTemplates: informers.informerFor(RESOURCES.analysisTemplates),
+    clusterAnalysisTemplates: informers.informerFor(RESOURCES.clusterAnalysisTemplates, {
+      namespace: "",
+    }),
   };
   // The plugin registry follows the ConfigMap through an informer: edits apply without a restart.
   const configNamespace =
@@ -119,10 +129,35 @@ export async function startController(options: ControllerOptions): Promise<Runni
     for (const rollout of caches.rollouts.list()) queue.add(objectKey(rollout));
   });
   metrics.registerWorkQueue(queue);
+  const analysisQueue = new WorkQueue({
+    name: "analysisruns",
+    metrics: metrics.workQueueHooks(),
+  });
+  metrics.registerWorkQueue(analysisQueue);
+  metrics.setAnalysisRunSource(() => caches.analysisRuns.list().map(analysisRunMetricsInfo));
   metrics.setRolloutSource(() => caches.rollouts.list().map(rolloutMetricsInfo));
 
   caches.rollouts.addEventHandler(enqueueObject(queue));
   caches.replicaSets.addEventHandler(enqueueOwner(queue, "Rollout"));
+  // A run's phase decides its Rollout's next step: every change wakes the owner too.
+  caches.analysisRuns.addEventHandler(enqueueObject(analysisQueue));
+  caches.analysisRuns.addEventHandler(enqueueOwner(queue, "Rollout"));
+  // A template created after the Rollout that needs it lets that Rollout go on.
+  const wakeNamespace = (obj: KubeObject): void => {
+    const namespace = obj.metadata.namespace;
+    const rollouts =
+      namespace === undefined || namespace === ""
+        ? caches.rollouts.list()
+        : caches.rollouts.listByNamespace(namespace);
+    for (const rollout of rollouts) queue.add(objectKey(rollout));
+  };
+  for (const templates of [caches.analysisTemplates, caches.clusterAnalysisTemplates]) {
+    templates.addEventHandler({
+      onAdd: wakeNamespace,
+      onUpdate: (_old, obj) => wakeNamespace(obj),
+      onDelete: wakeNamespace,
+    });
+  }
   // A Service or Deployment change wakes the Rollouts that name it.
   const wakeRolloutsNaming = (matches: (rollout: KubeObject, name: string) => boolean) => {
     const wake = (obj: KubeObject): void => {
@@ -151,17 +186,36 @@ export async function startController(options: ControllerOptions): Promise<Runni
   );
 
   const reconcile = rolloutReconciler({ client, caches, recorder, log, metrics, plugins });
+  const reconcileAnalysis = analysisRunReconciler({
+    client,
+    runs: caches.analysisRuns,
+    recorder,
+    plugins,
+    log,
+    metrics,
+  });
+  let analysisWorkers: Promise<void> | undefined;
   let workers: Promise<void> | undefined;
   const startWork = (): void => {
     informers.start();
     // No pass may plan from a partial picture (a Rollout seen before its ReplicaSets would
     // look brand new): workers start only once every cache holds its first full list.
-    workers = informers.waitForSync().then(() =>
+    const synced = informers.waitForSync();
+    workers = synced.then(() =>
       queue.run(options.rolloutThreads ?? 10, reconcile, {
         onError: (key, error) =>
           log.warn(
             { key, error: errorMessage(error) },
             "rollout pass failed; retrying with backoff",
+          ),
+      }),
+    );
+    analysisWorkers = synced.then(() =>
+      analysisQueue.run(options.analysisThreads ?? 30, reconcileAnalysis, {
+        onError: (key, error) =>
+          log.warn(
+            { key, error: errorMessage(error) },
+            "analysis run pass failed; retrying with backoff",
           ),
       }),
     );
@@ -226,8 +280,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     async stop() {
       leader = false;
       await elector?.stop({ release: true });
-      await queue.shutDown();
-      await workers;
+      await Promise.all([queue.shutDown(), analysisQueue.shutDown()]);
+      await Promise.all([workers, analysisWorkers]);
       await informers.stop();
       await plugins.stop();
       await recorder.flush();

@@ -15,6 +15,7 @@ const USAGE = `Usage: sluice-controller [flags]
   --leader-election-namespace NS   namespace of the Lease (default: --namespace or "default")
   --leader-election-lease-duration SECONDS   (default 15)
   --rollout-threads N      Rollout workers (default 10)
+  --analysis-threads N     AnalysisRun workers (default 30)
   --metrics-port N         /metrics, /healthz, /readyz port (default 8090; 0 = any free port)
   --loglevel LEVEL         debug, info, warn, error (default info)
   --help
@@ -45,6 +46,7 @@ function main(): void {
         "leader-election-namespace": { type: "string" },
         "leader-election-lease-duration": { type: "string" },
         "rollout-threads": { type: "string" },
+        "analysis-threads": { type: "string" },
         "metrics-port": { type: "string" },
         loglevel: { type: "string" },
         help: { type: "boolean" },
@@ -83,6 +85,7 @@ function main(): void {
       15,
     ),
     rolloutThreads: Math.max(1, positiveInt("--rollout-threads", str("rollout-threads"), 10)),
+    analysisThreads: Math.max(1, positiveInt("--analysis-threads", str("analysis-threads"), 30)),
     metricsPort: positiveInt("--metrics-port", str("metrics-port"), 8090),
     logLevel: str("loglevel") ?? "info",
   }).then(

@@ -104,6 +104,7 @@ export class PluginHost {
           "trafficrouter",
           name,
           METHOD_NAMES[method] ?? method,
+          undefined,
           (c: TrafficRouterClient, timeoutMs) =>
             (
               c[method] as (
@@ -123,7 +124,12 @@ export class PluginHost {
     } as unknown as RouterPlugin;
   }
 
-  metricProviderFor(name: string): MetricProviderPlugin {
+  /**
+   * A metric provider by registered name. `timeoutMs` overrides the host's call deadline for
+   * these calls: a measurement may legitimately take as long as the provider's own timeout
+   * (Prometheus defaults to 30 s), so the analysis reconciler passes one at least that long.
+   */
+  metricProviderFor(name: string, options: { timeoutMs?: number } = {}): MetricProviderPlugin {
     const call =
       <K extends keyof MetricProviderPlugin & keyof MetricProviderClient>(method: K) =>
       (request: never) =>
@@ -131,6 +137,7 @@ export class PluginHost {
           "metricprovider",
           name,
           METHOD_NAMES[method] ?? method,
+          options.timeoutMs,
           (c: MetricProviderClient, timeoutMs) =>
             (
               c[method] as (
@@ -210,8 +217,10 @@ export class PluginHost {
     kind: PluginKindName,
     name: string,
     method: string,
+    timeoutOverrideMs: number | undefined,
     invoke: (client: C, timeoutMs: number) => Promise<R>,
   ): Promise<PluginResult<R>> {
+    const timeoutMs = timeoutOverrideMs ?? this.timeoutMs;
     const fail = (
       reason: PluginFailureReason,
       message: string,
@@ -248,7 +257,12 @@ export class PluginHost {
       const started = performance.now();
       let reply: R;
       try {
-        reply = await this.guard(invoke(conn.client, this.timeoutMs), method, conn.client.address);
+        reply = await this.guard(
+          invoke(conn.client, timeoutMs),
+          method,
+          conn.client.address,
+          timeoutMs,
+        );
       } catch (error) {
         const seconds = (performance.now() - started) / 1000;
         this.transportFailed(conn, entry);
@@ -259,7 +273,7 @@ export class PluginHost {
             plugin: name,
             method,
             reason: "transport",
-            message: this.transportMessage(conn, error),
+            message: this.transportMessage(conn, error, timeoutMs),
             retryable: true,
           },
         };
@@ -287,8 +301,13 @@ export class PluginHost {
   }
 
   /** A promise that settles by the deadline (plus a margin) even if the client does not. */
-  private guard<T>(promise: Promise<T>, method: string, address: string): Promise<T> {
-    const limit = this.timeoutMs + 1_000;
+  private guard<T>(
+    promise: Promise<T>,
+    method: string,
+    address: string,
+    timeoutMs: number,
+  ): Promise<T> {
+    const limit = timeoutMs + 1_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -304,7 +323,7 @@ export class PluginHost {
     if (entry.location.type !== "file") conn.epoch++;
   }
 
-  private transportMessage(conn: Connection<AnyClient>, error: unknown): string {
+  private transportMessage(conn: Connection<AnyClient>, error: unknown, timeoutMs: number): string {
     const proc =
       conn.entry.location.type === "file"
         ? this.supervisor.get(`${conn.entry.kind}\u0000${conn.entry.name}`)
@@ -312,7 +331,7 @@ export class PluginHost {
     const base =
       error instanceof PluginCallError
         ? error.code === 4
-          ? `no answer within the ${this.timeoutMs} ms deadline (${error.details})`
+          ? `no answer within the ${timeoutMs} ms deadline (${error.details})`
           : `${error.details || "transport error"} (gRPC code ${error.code})`
         : errorMessage(error);
     return proc?.lastError === undefined ? base : `${base}; ${proc.lastError}`;
@@ -367,8 +386,8 @@ export class PluginHost {
       {
         options: this.options,
         timeoutMs: this.timeoutMs,
-        guard: (p, m, a) => this.guard(p, m, a),
-        transportMessage: (c, e) => this.transportMessage(c, e),
+        guard: (p, m, a) => this.guard(p, m, a, this.timeoutMs),
+        transportMessage: (c, e) => this.transportMessage(c, e, this.timeoutMs),
       },
       kind,
       conn,
@@ -405,6 +424,7 @@ export class PluginHost {
           conn.client.health({ timeoutMs: 2_000 }),
           "Health",
           conn.client.address,
+          2_000,
         );
         healthy = answer === "SERVING";
       } catch {

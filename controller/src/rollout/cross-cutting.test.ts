@@ -206,17 +206,17 @@ describe("phase and conditions (spec §2.2, §2.3)", () => {
 });
 
 describe("features that later issues bring: the rollout pauses and says what is missing", () => {
-  it("an analysis step pauses with a message; promote skips it", () => {
+  it("an experiment step pauses with a message; promote skips it", () => {
     const steps: CanaryStep[] = [
       { setWeight: 50 },
-      { analysis: { templates: [{ templateName: "success-rate" }] } },
+      { experiment: { templates: [{ name: "canary", specRef: "canary" }] } },
       { setWeight: 80 },
     ];
     const cluster = runUntil(setImage(healthyCanary(4, { steps, ...services }), "web:2"), isPaused);
     const status = cluster.rollout.status ?? {};
     expect(status.phase).toBe("Paused");
     expect(status.message).toBe(
-      "CanaryPauseStep: step 2/3 (analysis) needs AnalysisRun support, which this build of Sluice does not have yet; promote to skip it",
+      "CanaryPauseStep: step 2/3 (experiment) needs Experiment support, which this build of Sluice does not have yet; promote to skip it",
     );
     const promoted = pass(promote(cluster)).cluster;
     expect(promoted.rollout.status?.currentStepIndex).toBe(2);

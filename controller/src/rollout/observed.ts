@@ -1,6 +1,8 @@
 // What the planner reads: one Rollout and the objects around it, as the informer caches hold
 // them (DESIGN §4 step 1). The interfaces name only the fields the planner reads, so
 // @kubernetes/client-node's V1ReplicaSet / V1Service / V1Pod objects can be passed as they are.
+
+import type { AnalysisTemplateSpec } from "../api/analysis.js";
 import type { LabelSelector, PodTemplateSpec } from "../api/common.js";
 import type { Rollout } from "../api/rollout.js";
 
@@ -74,6 +76,19 @@ export interface ReferencedWorkload {
   replicas?: number;
 }
 
+/** An AnalysisRun owned by the Rollout, as far as the planner reads it. */
+export interface AnalysisRunLike {
+  metadata?: ObjectMetaLike;
+  spec?: { terminate?: boolean };
+  status?: { phase?: string; message?: string };
+}
+
+/** A template's spec by name: namespaced ones in the Rollout's namespace, or cluster-scoped. */
+export type AnalysisTemplateLookup = (
+  name: string,
+  clusterScope: boolean,
+) => AnalysisTemplateSpec | undefined;
+
 export interface Observed {
   /** The Rollout after schema validation and defaulting. */
   rollout: Rollout;
@@ -93,6 +108,12 @@ export interface Observed {
    * Absent: nothing was asked (no traffic routing, or no weights recorded yet) = never blocks.
    */
   routers?: RouterObservation;
+  /** AnalysisRuns whose controller owner is this Rollout. */
+  analysisRuns?: readonly AnalysisRunLike[];
+  /** Templates for building runs; absent means none exist. */
+  analysisTemplate?: AnalysisTemplateLookup;
+  /** Whether an AnalysisRun of this name exists in the namespace (any owner). */
+  analysisRunNameTaken?: (name: string) => boolean;
 }
 
 /** The routers' combined VerifyWeight answer (see Observed.routers). */

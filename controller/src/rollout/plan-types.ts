@@ -86,9 +86,12 @@ export type PlanAction =
    * repeated on every pass, so a router that missed one catches up on the next pass.
    */
   | { kind: "router"; call: RouterCall }
-  /** Reserved for the analysis issue. */
+  /** Create an AnalysisRun (spec/analysis-and-providers.md §3.2); AlreadyExists is success. */
   | { kind: "createAnalysisRun"; name: string; manifest: Record<string, unknown> }
-  | { kind: "terminateAnalysisRun"; name: string };
+  /** Patch `spec.terminate: true` on a run that is no longer needed (§3.3). */
+  | { kind: "terminateAnalysisRun"; name: string }
+  /** Delete a finished run beyond the history limits (§3.3); preconditioned on uid. */
+  | { kind: "deleteAnalysisRun"; name: string; uid: string | undefined };
 
 /**
  * Router calls of spec/traffic-routers.md §1.3. `setHeaderRoute.step` / `setMirrorRoute.step`

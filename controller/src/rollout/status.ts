@@ -91,8 +91,16 @@ export function finalizeStatus(
 
   // Progressing (§2.2, §7.6).
   if (inputs.aborted) {
-    const suffix = inputs.abortMessage === undefined ? "" : `: ${inputs.abortMessage}`;
-    const message = `Rollout aborted update to revision ${revision}${suffix}`;
+    // The reason (a failed analysis) is known only in the pass that aborts; later passes
+    // keep the message it wrote instead of dropping the reason.
+    const base = `Rollout aborted update to revision ${revision}`;
+    const message =
+      inputs.abortMessage !== undefined
+        ? `${base}: ${inputs.abortMessage}`
+        : previousProgressing?.reason === Reason.RolloutAborted &&
+            previousProgressing.message?.startsWith(`${base}: `) === true
+          ? previousProgressing.message
+          : base;
     if (
       setCondition(
         status,

@@ -168,11 +168,35 @@ async function applyAction(deps: ExecuteDeps, raw: KubeObject, action: PlanActio
       await applyRouterCall(deps.plugins, raw, action.call, deps.log);
       return;
     }
-    case "createAnalysisRun":
-    case "terminateAnalysisRun":
-      throw new UnsupportedActionError(
-        `Rollout ${namespace}/${rolloutName}: the plan asks for "${action.kind}", which this controller build does not execute yet`,
-      );
+    case "createAnalysisRun": {
+      try {
+        await client.create(RESOURCES.analysisRuns, action.manifest as unknown as KubeObject);
+      } catch (error) {
+        // Created by an earlier pass the cache has not shown yet: the next pass follows it.
+        if (!isAlreadyExists(error)) throw error;
+      }
+      return;
+    }
+    case "terminateAnalysisRun": {
+      try {
+        await client.patch(RESOURCES.analysisRuns, namespace, action.name, {
+          spec: { terminate: true },
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      return;
+    }
+    case "deleteAnalysisRun": {
+      try {
+        await client.delete(RESOURCES.analysisRuns, namespace, action.name, {
+          ...(action.uid === undefined ? {} : { uid: action.uid }),
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      return;
+    }
   }
 }
 

@@ -2,10 +2,13 @@
 // informer caches. No writes, no API calls: a pass sees one consistent-enough snapshot and
 // the next event or timer brings the next.
 import type { PodTemplateSpec } from "../../api/common.js";
+import { parseAnalysisTemplate, parseClusterAnalysisTemplate } from "../../api/parse.js";
 import type { Rollout } from "../../api/rollout.js";
 import type { PluginHost } from "../../plugins/host.js";
 import { observeRouters, type RouterObservation } from "../../plugins/routers.js";
 import type {
+  AnalysisRunLike,
+  AnalysisTemplateLookup,
   Observed,
   ReferencedWorkload,
   ReplicaSetLike,
@@ -23,6 +26,21 @@ export interface RolloutCaches {
   pods: Informer;
   deployments: Informer;
   replicaSetsForWorkload?: Informer;
+  analysisRuns?: Informer;
+  analysisTemplates?: Informer;
+  clusterAnalysisTemplates?: Informer;
+}
+
+/** Template specs from the caches; an object that does not parse counts as missing. */
+function templateLookup(namespace: string, caches: RolloutCaches): AnalysisTemplateLookup {
+  return (name, clusterScope) => {
+    const raw = clusterScope
+      ? caches.clusterAnalysisTemplates?.get(undefined, name)
+      : caches.analysisTemplates?.get(namespace, name);
+    if (raw === undefined) return undefined;
+    const parsed = clusterScope ? parseClusterAnalysisTemplate(raw) : parseAnalysisTemplate(raw);
+    return parsed.ok ? parsed.value.spec : undefined;
+  };
 }
 
 /** The Services a strategy names (each may be absent from the cluster: the planner says so). */
@@ -88,6 +106,15 @@ export function observeRollout(raw: KubeObject, rollout: Rollout, caches: Rollou
       const owner = controllerOf(pod);
       return owner !== undefined && rsUids.has(owner.uid);
     }) as unknown as ReplicaSetLike[];
+  }
+  if (caches.analysisRuns !== undefined) {
+    const runs = caches.analysisRuns;
+    observed.analysisRuns = runs.listByOwner(uid).filter((run) => {
+      const owner = controllerOf(run);
+      return owner?.kind === "Rollout" && owner.uid === uid;
+    }) as unknown as AnalysisRunLike[];
+    observed.analysisRunNameTaken = (name) => runs.get(namespace, name) !== undefined;
+    observed.analysisTemplate = templateLookup(namespace, caches);
   }
   const workload = resolveWorkload(rollout, namespace, caches);
   if (workload !== undefined) observed.workload = workload;

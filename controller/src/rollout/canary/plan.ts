@@ -17,6 +17,7 @@ import { specReplicas, timestampMillis } from "../replicasets.js";
 import { isRollbackWithinWindow } from "../revision.js";
 import type { FinalizeInputs } from "../status.js";
 import { writeReplicaCounts } from "../status.js";
+import { reconcileCanaryAnalysis } from "./analysis.js";
 import {
   atDesiredWeight,
   BASIC_MAX_WEIGHT,
@@ -46,19 +47,6 @@ export function isScalingEvent(ctx: RolloutContext): boolean {
       specReplicas(rs) > 0 &&
       rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION] !== wanted,
   );
-}
-
-function featureHaltFor(
-  pass: CanaryPass,
-  index: number,
-  currentIsStable: boolean,
-): string | undefined {
-  const { canary, status } = pass;
-  if (currentIsStable || status.abort === true || status.promoteFull === true) return undefined;
-  if (canary.analysis !== undefined && index >= (canary.analysis.startingStep ?? 0)) {
-    return "background analysis (spec.strategy.canary.analysis) needs AnalysisRun support, which this build of Sluice does not have yet; the update waits (abort it, or remove the analysis)";
-  }
-  return undefined;
 }
 
 /** Runs the canary pass after the revision is current; returns the inputs for the status. */
@@ -194,8 +182,27 @@ export function planCanaryPass(
     traffic = applyTraffic(trafficPass, b, status, decision, currentStep);
   }
 
-  const featureHalt = featureHaltFor(pass, index, currentIsStable);
+  // §3.2 step 3: analysis (spec/analysis-and-providers.md §3): a failed run aborts, an
+  // inconclusive one pauses; either ends the pass with the status.
   const manuallyPaused = ctx.rollout.spec.paused === true;
+  if (retried && status.canary !== undefined) {
+    delete status.canary.currentStepAnalysisRunStatus;
+    delete status.canary.currentBackgroundAnalysisRunStatus;
+  }
+  const analysis = reconcileCanaryAnalysis(ctx, b, status, {
+    index,
+    currentStep,
+    active: !currentIsStable && !aborted && status.promoteFull !== true && stableRS !== undefined,
+    manuallyPaused,
+  });
+  if (analysis.abortMessage !== undefined) {
+    status.abort = true;
+    status.abortedAt = ctx.nowIso;
+    delete status.pauseConditions;
+    return finish({ abortMessage: analysis.abortMessage });
+  }
+  if (analysis.pausedNow) return finish();
+  const featureHalt = analysis.error;
   const inconclusive = (status.pauseConditions ?? []).some(
     (c) => c.reason === PauseConditionReason.InconclusiveAnalysisRun,
   );
@@ -319,7 +326,9 @@ export function planCanaryPass(
     currentStep !== undefined
   ) {
     let completed = false;
-    if (trafficPass !== undefined && traffic !== undefined && !pausingStep) {
+    if (currentStep.analysis !== undefined) {
+      completed = analysis.stepPhase === "Successful";
+    } else if (trafficPass !== undefined && traffic !== undefined && !pausingStep) {
       const done = trafficStepDone(trafficPass, currentStep, traffic);
       completed = done.completed;
       progressMessage ??= done.waitMessage;

@@ -22,7 +22,6 @@ export function describeStep(step: CanaryStep): string {
 
 /** Steps that cannot run yet, with what they are waiting for (issue 4: pause and say so). */
 const MISSING_FEATURE: Partial<Record<CanaryStepKind, string>> = {
-  analysis: "AnalysisRun support",
   experiment: "Experiment support",
   plugin: "step plugin support",
 };

@@ -1,8 +1,16 @@
 // A pure stand-in for the executor and the Kubernetes ReplicaSet controller, so tests can
 // drive a Rollout pass by pass: plan -> applyPlan (executor) -> settle (pods come and go).
+
+import type { AnalysisTemplateSpec } from "../../api/analysis.js";
 import type { Rollout } from "../../api/rollout.js";
 import { MANAGED_BY_ROLLOUTS_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from "../keys.js";
-import type { Observed, ReplicaSetLike, RouterObservation, ServiceLike } from "../observed.js";
+import type {
+  AnalysisRunLike,
+  Observed,
+  ReplicaSetLike,
+  RouterObservation,
+  ServiceLike,
+} from "../observed.js";
 import { type PlanOptions, plan } from "../plan.js";
 import type { KeyChanges, Plan, RouterCall } from "../plan-types.js";
 
@@ -30,6 +38,10 @@ export interface Cluster {
   router?: RouterState;
   /** Absent: Observed.routers is not set (no router can verify). */
   routerAnswer?: RouterAnswer;
+  /** AnalysisRuns the plans created (tests set their status.phase). */
+  analysisRuns?: AnalysisRunLike[];
+  /** AnalysisTemplate specs by name; `cluster/<name>` for ClusterAnalysisTemplates. */
+  analysisTemplates?: Record<string, AnalysisTemplateSpec>;
 }
 
 /** Applies one router call to the simulated router (every call is absolute). */
@@ -183,9 +195,33 @@ export function applyPlan(cluster: Cluster, planned: Plan): Cluster {
       case "patchPodMetadata":
       case "evictPod":
       case "scaleWorkload":
-      case "createAnalysisRun":
-      case "terminateAnalysisRun":
-        // Pods, workloads and runs are not modelled by this simulator.
+        // Pods and workloads are not modelled by this simulator.
+        break;
+      case "createAnalysisRun": {
+        const runs = next.analysisRuns ?? [];
+        if (runs.some((r) => r.metadata?.name === action.name)) break;
+        const metadata = structuredClone(action.manifest.metadata) as Record<string, unknown>;
+        runs.push({
+          metadata: {
+            ...metadata,
+            uid: `uid-${action.name}`,
+            creationTimestamp: new Date(next.now.getTime() + runs.length).toISOString(),
+          },
+          spec: {},
+          manifest: structuredClone(action.manifest),
+        } as AnalysisRunLike);
+        next.analysisRuns = runs;
+        break;
+      }
+      case "terminateAnalysisRun": {
+        const run = next.analysisRuns?.find((r) => r.metadata?.name === action.name);
+        if (run !== undefined) run.spec = { ...run.spec, terminate: true };
+        break;
+      }
+      case "deleteAnalysisRun":
+        next.analysisRuns = (next.analysisRuns ?? []).filter(
+          (r) => r.metadata?.name !== action.name,
+        );
         break;
     }
   }
@@ -235,6 +271,11 @@ export function observe(cluster: Cluster): Observed {
     replicaSets: structuredClone(cluster.replicaSets),
     services: new Map(Object.entries(structuredClone(cluster.services))),
     ...(routers === undefined ? {} : { routers }),
+    analysisRuns: structuredClone(cluster.analysisRuns ?? []),
+    analysisRunNameTaken: (name) =>
+      (cluster.analysisRuns ?? []).some((r) => r.metadata?.name === name),
+    analysisTemplate: (name, clusterScope) =>
+      cluster.analysisTemplates?.[clusterScope ? `cluster/${name}` : name],
   };
 }
 

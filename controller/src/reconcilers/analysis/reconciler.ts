@@ -1,0 +1,176 @@
+// One AnalysisRun pass (spec/analysis-and-providers.md §2.1): resolve arguments (Secrets are
+// read at every pass), plan (pure), call the metric-provider plugins for the planned tasks in
+// parallel, complete (pure), then persist the status as a merge patch, record events, ask the
+// providers to garbage-collect, and requeue for the next measurement. Stateless between passes.
+import type { Logger } from "pino";
+import { resolveFieldPath } from "../../analysis/field-path.js";
+import {
+  type ArgResolution,
+  completeAnalysisRun,
+  planAnalysisRun,
+  type TaskOutcome,
+} from "../../analysis/run/index.js";
+import type { AnalysisRun, AnalysisRunStatus } from "../../api/analysis.js";
+import { analysisRunParser, describeParseErrors } from "../../api/parse.js";
+import type { PluginHost } from "../../plugins/host.js";
+import type { EventRecorder } from "../../runtime/events.js";
+import type { Informer } from "../../runtime/informer.js";
+import type { KubeClient } from "../../runtime/kube.js";
+import { isNotFound } from "../../runtime/kube-errors.js";
+import { type KubeObject, RESOURCES, splitObjectKey } from "../../runtime/kube-resources.js";
+import { analysisRunLogger, errorMessage } from "../../runtime/logger.js";
+import type { ControllerMetrics } from "../../runtime/metrics.js";
+import type { KeyHandler } from "../../runtime/work-queue.js";
+import { createMergePatch } from "../merge-patch.js";
+import { executeTask, garbageCollect } from "./provider-call.js";
+
+export interface AnalysisRunReconcilerDeps {
+  client: KubeClient;
+  runs: Informer;
+  recorder: EventRecorder;
+  plugins: PluginHost;
+  log: Logger;
+  metrics?: ControllerMetrics;
+  now?: () => number;
+}
+
+/** `secretKeyRef` values from the run's namespace and `fieldRef` values from the run itself. */
+async function resolveArgs(
+  client: KubeClient,
+  raw: KubeObject,
+  run: AnalysisRun,
+): Promise<Record<string, ArgResolution>> {
+  const out: Record<string, ArgResolution> = {};
+  const namespace = raw.metadata.namespace ?? "default";
+  for (const arg of run.spec.args ?? []) {
+    const from = arg.valueFrom;
+    if (arg.value !== undefined || from === undefined) continue;
+    if (from.secretKeyRef !== undefined) {
+      const { name, key } = from.secretKeyRef;
+      try {
+        const secret = await client.get(RESOURCES.secrets, namespace, name);
+        const data = (secret as { data?: Record<string, string> }).data ?? {};
+        const encoded = Object.hasOwn(data, key) ? data[key] : undefined;
+        out[arg.name] =
+          encoded === undefined
+            ? { error: `key '${key}' does not exist in secret '${name}'` }
+            : { value: Buffer.from(encoded, "base64").toString("utf8"), secret: true };
+      } catch (error) {
+        out[arg.name] = {
+          error: isNotFound(error)
+            ? `secret '${name}' not found in namespace ${namespace}`
+            : `could not read secret '${name}': ${errorMessage(error)}`,
+        };
+      }
+    } else if (from.fieldRef !== undefined) {
+      const found = resolveFieldPath(raw, from.fieldRef.fieldPath);
+      out[arg.name] = found.ok ? { value: found.value } : { error: found.error };
+    }
+  }
+  return out;
+}
+
+export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandler {
+  const now = deps.now ?? Date.now;
+  return async (key) => {
+    const { namespace, name } = splitObjectKey(key);
+    const raw = deps.runs.get(namespace, name);
+    if (raw === undefined) return undefined;
+    if (raw.metadata.deletionTimestamp !== undefined) return undefined;
+    const log = analysisRunLogger(deps.log, namespace, name);
+    const started = performance.now();
+    try {
+      const parsed = analysisRunParser.parse(raw);
+      if (!parsed.ok) {
+        // A run that does not match the schema cannot be measured: it ends Error (§1.6).
+        const message = describeParseErrors("AnalysisRun", raw, parsed.errors);
+        const previous = raw.status as AnalysisRunStatus | undefined;
+        if (previous?.phase !== "Error") {
+          await writeStatus(deps, raw, previous, {
+            ...previous,
+            phase: "Error",
+            message: `Analysis spec invalid: ${message}`,
+          });
+          deps.recorder.warning(raw, "AnalysisRunError", message);
+        }
+        return undefined;
+      }
+      const run = parsed.value;
+      const args = await resolveArgs(deps.client, raw, run);
+      const nowMs = now();
+      const planned = planAnalysisRun({ run, nowMs, args });
+      if (planned.kind === "completed") {
+        if (planned.ttl.deleteNow) {
+          log.info("deleting the analysis run: its ttlStrategy expired");
+          try {
+            await deps.client.delete(RESOURCES.analysisRuns, namespace, name, {
+              ...(raw.metadata.uid === undefined ? {} : { uid: raw.metadata.uid }),
+            });
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+          }
+          return undefined;
+        }
+        return planned.ttl.requeueAfterMs === undefined
+          ? undefined
+          : { requeueAfterMs: planned.ttl.requeueAfterMs };
+      }
+      const update =
+        planned.kind === "invalid"
+          ? planned.update
+          : completeAnalysisRun({
+              run,
+              context: planned.context,
+              outcomes: await Promise.all(
+                planned.tasks.map(
+                  (task): Promise<TaskOutcome> => executeTask(deps.plugins, run, task, now),
+                ),
+              ),
+              nowMs: now(),
+            });
+      for (const gc of update.garbageCollect) {
+        const problem = await garbageCollect(deps.plugins, run, gc.metric, gc.limit);
+        if (problem !== undefined)
+          log.warn({ metric: gc.metricName, error: problem }, "provider garbage collection failed");
+      }
+      if (update.changed) await writeStatus(deps, raw, run.status, update.status);
+      for (const event of update.events) {
+        deps.recorder.event(raw, event.type, event.reason, event.message);
+      }
+      return update.requeueAfterMs === undefined
+        ? undefined
+        : { requeueAfterMs: Math.max(0, update.requeueAfterMs) };
+    } catch (error) {
+      deps.metrics?.analysisRunReconcileFailed(namespace, name);
+      throw error;
+    } finally {
+      deps.metrics?.observeAnalysisRunReconcile(
+        namespace,
+        name,
+        (performance.now() - started) / 1000,
+      );
+    }
+  };
+}
+
+async function writeStatus(
+  deps: AnalysisRunReconcilerDeps,
+  raw: KubeObject,
+  before: AnalysisRunStatus | undefined,
+  after: AnalysisRunStatus,
+): Promise<void> {
+  const patch = createMergePatch(before ?? {}, after);
+  if (patch === undefined) return;
+  try {
+    await deps.client.patch(
+      RESOURCES.analysisRuns,
+      raw.metadata.namespace ?? "default",
+      raw.metadata.name,
+      { status: patch },
+      { subresource: "status" },
+    );
+  } catch (error) {
+    // Deleted meanwhile (rollout history cleanup, TTL): nothing left to record.
+    if (!isNotFound(error)) throw error;
+  }
+}
