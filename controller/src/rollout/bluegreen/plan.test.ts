@@ -273,7 +273,7 @@ describe("blue-green metadata and halting", () => {
     expect(cluster.rollout.status).toMatchObject({ phase: "Paused", message: "manually paused" });
   });
 
-  it("pre/postPromotionAnalysis waits with a message instead of being skipped", () => {
+  it("a missing template holds the preview with a message; promote --full still works", () => {
     const strategy: BlueGreenStrategy = {
       activeService: "active",
       prePromotionAnalysis: { templates: [{ templateName: "smoke" }] },
@@ -283,9 +283,122 @@ describe("blue-green metadata and halting", () => {
     expect(selectorOf(cluster, "active")).not.toBe(cluster.rollout.status?.currentPodHash);
     expect(cluster.rollout.status?.phase).toBe("Paused");
     expect(cluster.rollout.status?.message).toContain(
-      "prePromotionAnalysis needs AnalysisRun support",
+      'cannot create the pre-promotion AnalysisRun: AnalysisTemplate "smoke" not found',
     );
     cluster = converge(promoteFull(cluster));
     expect(cluster.rollout.status?.phase).toBe("Healthy");
+  });
+});
+
+describe("blue-green analysis (spec/analysis-and-providers.md §3.1)", () => {
+  const smoke = {
+    smoke: { metrics: [{ name: "smoke", provider: { web: { url: "http://127.0.0.1:1/" } } }] },
+  };
+
+  function setRunPhase(cluster: Cluster, name: string, phase: string, message?: string): Cluster {
+    const next = structuredClone(cluster);
+    const run = next.analysisRuns?.find((r) => r.metadata?.name === name);
+    if (run === undefined) throw new Error(`no run ${name}`);
+    run.status = { phase, ...(message === undefined ? {} : { message }) };
+    return next;
+  }
+
+  function untilRun(cluster: Cluster, count: number): Cluster {
+    let current = cluster;
+    for (let i = 0; i < 30 && (current.analysisRuns?.length ?? 0) < count; i++)
+      current = pass(current).cluster;
+    if ((current.analysisRuns?.length ?? 0) < count)
+      throw new Error(`no run created: ${JSON.stringify(current.rollout.status)}`);
+    return current;
+  }
+
+  it("pre-promotion: the switch waits for a Successful run; a Failed one aborts", () => {
+    const strategy: BlueGreenStrategy = {
+      activeService: "active",
+      prePromotionAnalysis: { templates: [{ templateName: "smoke" }] },
+    };
+    let cluster = untilRun(
+      { ...setImage(healthy(2, strategy), "web:2"), analysisTemplates: smoke },
+      1,
+    );
+    const hash = cluster.rollout.status?.currentPodHash ?? "";
+    const name = `web-${hash}-2-pre`;
+    expect(cluster.analysisRuns?.map((r) => r.metadata?.name)).toEqual([name]);
+    expect(cluster.analysisRuns?.[0]?.metadata?.labels?.["rollout-type"]).toBe("PrePromotion");
+    expect(sizes(cluster)).toEqual([2, 2]); // the preview is full before the run starts
+    for (let i = 0; i < 3; i++) cluster = pass(setRunPhase(cluster, name, "Running")).cluster;
+    expect(selectorOf(cluster, "active")).not.toBe(hash);
+    const passed = converge(setRunPhase(cluster, name, "Successful"));
+    expect(selectorOf(passed, "active")).toBe(hash);
+    expect(passed.rollout.status?.stableRS).toBe(hash);
+    expect(passed.rollout.status?.blueGreen?.prePromotionAnalysisRunStatus).toEqual({
+      name,
+      status: "Successful",
+    });
+
+    let failing = untilRun(
+      { ...setImage(healthy(2, strategy), "web:3"), analysisTemplates: smoke },
+      1,
+    );
+    const failedName = failing.analysisRuns?.[0]?.metadata?.name ?? "";
+    for (let i = 0; i < 3; i++)
+      failing = pass(setRunPhase(failing, failedName, "Failed", "smoke failed")).cluster;
+    expect(failing.rollout.status?.abort).toBe(true);
+    expect(failing.rollout.status?.message).toBe(
+      "RolloutAborted: Rollout aborted update to revision 2: Blue/green pre-promotion analysis phase error/failed: smoke failed",
+    );
+    expect(selectorOf(failing, "active")).toBe(failing.rollout.status?.stableRS);
+  });
+
+  it("post-promotion: the new RS becomes stable only after success; a failure switches back", () => {
+    const strategy: BlueGreenStrategy = {
+      activeService: "active",
+      postPromotionAnalysis: { templates: [{ templateName: "smoke" }] },
+    };
+    let cluster = untilRun(
+      { ...setImage(healthy(2, strategy), "web:2"), analysisTemplates: smoke },
+      1,
+    );
+    const hash = cluster.rollout.status?.currentPodHash ?? "";
+    const oldStable = cluster.rollout.status?.stableRS;
+    const name = `web-${hash}-2-post`;
+    expect(cluster.analysisRuns?.map((r) => r.metadata?.name)).toEqual([name]);
+    expect(selectorOf(cluster, "active")).toBe(hash);
+    for (let i = 0; i < 3; i++) cluster = pass(setRunPhase(cluster, name, "Running")).cluster;
+    expect(cluster.rollout.status?.stableRS).toBe(oldStable);
+    const promoted = converge(setRunPhase(cluster, name, "Successful"));
+    expect(promoted.rollout.status?.stableRS).toBe(hash);
+    expect(promoted.rollout.status?.phase).toBe("Healthy");
+
+    let failing = untilRun(
+      { ...setImage(healthy(2, strategy), "web:3"), analysisTemplates: smoke },
+      1,
+    );
+    const failedName = failing.analysisRuns?.[0]?.metadata?.name ?? "";
+    for (let i = 0; i < 3; i++)
+      failing = pass(setRunPhase(failing, failedName, "Error", "down")).cluster;
+    expect(failing.rollout.status?.phase).toBe("Degraded");
+    expect(failing.rollout.status?.message).toContain(
+      "Blue/green post-promotion analysis phase error/failed: down",
+    );
+    expect(selectorOf(failing, "active")).toBe(failing.rollout.status?.stableRS);
+  });
+
+  it("an Inconclusive pre-promotion run pauses the rollout with InconclusiveAnalysisRun", () => {
+    const strategy: BlueGreenStrategy = {
+      activeService: "active",
+      prePromotionAnalysis: { templates: [{ templateName: "smoke" }] },
+    };
+    let cluster = untilRun(
+      { ...setImage(healthy(2, strategy), "web:2"), analysisTemplates: smoke },
+      1,
+    );
+    const name = cluster.analysisRuns?.[0]?.metadata?.name ?? "";
+    for (let i = 0; i < 3; i++) cluster = pass(setRunPhase(cluster, name, "Inconclusive")).cluster;
+    expect(cluster.rollout.status?.phase).toBe("Paused");
+    expect(cluster.rollout.status?.pauseConditions?.map((c) => c.reason)).toEqual([
+      "InconclusiveAnalysisRun",
+    ]);
+    expect(selectorOf(cluster, "active")).not.toBe(cluster.rollout.status?.currentPodHash);
   });
 });

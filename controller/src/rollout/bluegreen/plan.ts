@@ -4,6 +4,13 @@ import {
   scaleDownDelaySecondsOrDefault,
 } from "../../api/defaults.js";
 import type { BlueGreenStrategy, RolloutStatus } from "../../api/rollout.js";
+import {
+  abortMessageFor,
+  cleanupRuns,
+  type RunKind,
+  reconcileSlot,
+  type SlotOutcome,
+} from "../analysis/runs.js";
 import { isoSeconds, type PlanBuilder, type RolloutContext } from "../context.js";
 import {
   cleanupHistory,
@@ -65,15 +72,6 @@ function scaleDownAfterDelay(
   }
 }
 
-function analysisHalt(strategy: BlueGreenStrategy): string | undefined {
-  const which = [
-    strategy.prePromotionAnalysis === undefined ? undefined : "prePromotionAnalysis",
-    strategy.postPromotionAnalysis === undefined ? undefined : "postPromotionAnalysis",
-  ].filter((name) => name !== undefined);
-  if (which.length === 0) return undefined;
-  return `spec.strategy.blueGreen.${which.join(" and ")} needs AnalysisRun support, which this build of Sluice does not have yet; the preview waits (promote --full, abort, or remove the analysis)`;
-}
-
 export function planBlueGreenPass(
   ctx: RolloutContext,
   b: PlanBuilder,
@@ -127,7 +125,7 @@ export function planBlueGreenPass(
     isRollbackWithinWindow(ctx) ||
     activeHashBefore === undefined ||
     activeHashBefore === ctx.newHash;
-  const featureHalt = fastTracked || aborted ? undefined : analysisHalt(strategy);
+  let featureHalt: string | undefined;
   const checkpointBefore = previous.blueGreen?.scaleUpPreviewCheckPoint === true;
 
   // §3.3: preview Service first (no availability check), restart (no stop).
@@ -186,6 +184,42 @@ export function planBlueGreenPass(
   const previousPause = (previous.pauseConditions ?? []).find(
     (c) => c.reason === PauseConditionReason.BlueGreenPause,
   );
+  // Pre-promotion analysis (spec/analysis-and-providers.md §3.1): starts once the preview is
+  // ready; the pause and the switch wait for it to succeed.
+  if (retried && status.blueGreen !== undefined) {
+    status.blueGreen = { ...status.blueGreen };
+    delete status.blueGreen.prePromotionAnalysisRunStatus;
+    delete status.blueGreen.postPromotionAnalysisRunStatus;
+  }
+  const analysisActive = !aborted && !promoteFull && !currentIsStable;
+  const preRef = status.blueGreen?.prePromotionAnalysisRunStatus;
+  const preNeeded =
+    analysisActive &&
+    strategy.prePromotionAnalysis !== undefined &&
+    activeHashBefore !== undefined &&
+    activeHashBefore !== ctx.newHash &&
+    !isRollbackWithinWindow(ctx);
+  const noPauses = (status.pauseConditions ?? []).length === 0 && !manuallyPaused;
+  const pre = reconcileSlot(ctx, b, {
+    kind: "PrePromotion",
+    analysis:
+      preNeeded && (readyForPause || preRef !== undefined)
+        ? strategy.prePromotionAnalysis
+        : undefined,
+    previousRef: preRef,
+    mayCreate: noPauses && readyForPause,
+    inconclusivePaused: inconclusive,
+  });
+  const preSuccessful = !preNeeded || pre.phase === "Successful";
+  if (preNeeded) {
+    status.blueGreen = { ...status.blueGreen };
+    if (pre.ref === undefined) delete status.blueGreen.prePromotionAnalysisRunStatus;
+    else status.blueGreen.prePromotionAnalysisRunStatus = pre.ref;
+    if (pre.error !== undefined) featureHalt = pre.error;
+    const early = analysisVerdict(ctx, status, "PrePromotion", pre, inconclusive);
+    if (early !== undefined) return earlyResult(ctx, status, activeRSBefore, early, retried);
+  }
+
   let pauseComplete =
     fastTracked ||
     !needsPause ||
@@ -198,7 +232,8 @@ export function planBlueGreenPass(
     needsPause &&
     !fastTracked &&
     !checkpointBefore &&
-    readyForPause
+    readyForPause &&
+    preSuccessful
   ) {
     const condition = (status.pauseConditions ?? []).find(
       (c) => c.reason === PauseConditionReason.BlueGreenPause,
@@ -257,7 +292,13 @@ export function planBlueGreenPass(
   if (aborted) {
     activeHash =
       ensureServiceTarget(ctx, b, strategy.activeService, stableRS ?? newRS, false) ?? activeHash;
-  } else if (!halted && featureHalt === undefined && saturated && pauseComplete) {
+  } else if (
+    !halted &&
+    featureHalt === undefined &&
+    saturated &&
+    pauseComplete &&
+    (fastTracked || preSuccessful)
+  ) {
     activeHash = ensureServiceTarget(ctx, b, strategy.activeService, newRS, false) ?? activeHash;
   }
   const activeRS = ctx.allRSs.find((rs) => activeHash !== undefined && rsHash(rs) === activeHash);
@@ -270,8 +311,52 @@ export function planBlueGreenPass(
   reconcileEphemeralMetadata(ctx, b, currentIsStable, stableRS === newRS ? undefined : stableRS);
   if (!currentIsStable) reconcileAntiAffinity(ctx, b, status.stableRS);
 
+  // Post-promotion analysis (§3.1): after the switch, the new RS becomes stable only once it
+  // succeeds; a failure aborts and the active Service returns to the still-full stable RS.
+  const postNeeded =
+    analysisActive &&
+    strategy.postPromotionAnalysis !== undefined &&
+    activeHash === ctx.newHash &&
+    !isRollbackWithinWindow(ctx) &&
+    stableRS !== undefined &&
+    stableRS !== newRS;
+  let postSuccessful = true;
+  if (postNeeded) {
+    const postRef = status.blueGreen.postPromotionAnalysisRunStatus;
+    const post = reconcileSlot(ctx, b, {
+      kind: "PostPromotion",
+      analysis: strategy.postPromotionAnalysis,
+      previousRef: postRef,
+      mayCreate: noPauses && saturated,
+      inconclusivePaused: inconclusive,
+    });
+    if (post.ref === undefined) delete status.blueGreen.postPromotionAnalysisRunStatus;
+    else status.blueGreen.postPromotionAnalysisRunStatus = post.ref;
+    if (post.error !== undefined) featureHalt = post.error;
+    const early = analysisVerdict(ctx, status, "PostPromotion", post, inconclusive);
+    if (early !== undefined) return earlyResult(ctx, status, activeRS, early, retried);
+    postSuccessful = post.phase === "Successful";
+  }
+  cleanupRuns(
+    ctx,
+    b,
+    new Set(
+      aborted
+        ? []
+        : [
+            status.blueGreen.prePromotionAnalysisRunStatus?.name,
+            status.blueGreen.postPromotionAnalysisRunStatus?.name,
+          ].filter((n): n is string => n !== undefined),
+    ),
+  );
+
   // §6 promotion: the active Service selects the new RS.
-  if (!aborted && activeHash === ctx.newHash && !currentIsStable) {
+  if (
+    !aborted &&
+    activeHash === ctx.newHash &&
+    !currentIsStable &&
+    (promoteFull || !postNeeded || postSuccessful)
+  ) {
     status.stableRS = ctx.newHash;
     delete status.pauseConditions;
     delete status.promoteFull;
@@ -308,5 +393,54 @@ export function planBlueGreenPass(
       (status.pauseConditions?.length ?? 0) > 0 ||
       otherAwaitingDeadline ||
       featureHalt !== undefined,
+  };
+}
+
+/** A failed run aborts; a newly inconclusive one pauses. Undefined: the pass goes on. */
+function analysisVerdict(
+  ctx: RolloutContext,
+  status: RolloutStatus,
+  kind: RunKind,
+  slot: SlotOutcome,
+  inconclusivePaused: boolean,
+): { abortMessage?: string } | undefined {
+  if (slot.ref !== undefined && (slot.phase === "Failed" || slot.phase === "Error")) {
+    status.abort = true;
+    status.abortedAt = ctx.nowIso;
+    delete status.pauseConditions;
+    delete status.controllerPause;
+    return { abortMessage: abortMessageFor(kind, slot.ref) };
+  }
+  if (slot.newlyInconclusive && !inconclusivePaused) {
+    status.pauseConditions = [
+      ...(status.pauseConditions ?? []),
+      { reason: PauseConditionReason.InconclusiveAnalysisRun, startTime: ctx.nowIso },
+    ];
+    status.controllerPause = true;
+    return {};
+  }
+  return undefined;
+}
+
+/** The status of a pass that an analysis verdict ended early (spec §3.2: "go to status"). */
+function earlyResult(
+  ctx: RolloutContext,
+  status: RolloutStatus,
+  activeRS: ReplicaSetLike | undefined,
+  verdict: { abortMessage?: string },
+  retried: boolean,
+): FinalizeInputs {
+  writeReplicaCounts(ctx, status, "blueGreen", activeRS);
+  return {
+    strategy: "blueGreen",
+    stepsDone: true,
+    servicesOnCurrent: false,
+    trafficRouting: false,
+    featureHalt: undefined,
+    aborted: status.abort === true,
+    abortMessage: verdict.abortMessage,
+    newRevision: undefined,
+    retried,
+    deadlineSuspended: true,
   };
 }
