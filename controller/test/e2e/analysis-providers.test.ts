@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCES } from "../../src/runtime/kube-resources.js";
-import { type Harness, startHarness, waitFor, waitForRollout } from "./harness.js";
+import { type Harness, repoRoot, startHarness, waitFor, waitForRollout } from "./harness.js";
 
 const exec = promisify(execFile);
 let h: Harness;
@@ -182,4 +182,43 @@ spec:
     expect(restarted).toBeDefined();
     expect(restarted).not.toBe(pid);
   }, 120_000);
+});
+
+describe("examples with analysis", () => {
+  for (const name of ["canary-analysis", "background-analysis"]) {
+    it(`examples/${name} applies, and an image change runs its analysis to Healthy`, async () => {
+      await h.kubectl("apply", "-f", `${repoRoot}/examples/${name}/`);
+      const first = await waitForRollout(h, name, "Healthy", (v) => v.phase === "Healthy");
+      await h.kubectl(
+        "patch",
+        "rollout",
+        name,
+        "--type",
+        "json",
+        "-p",
+        JSON.stringify([
+          {
+            op: "replace",
+            path: "/spec/template/spec/containers/0/image",
+            value: "argoproj/rollouts-demo:green",
+          },
+        ]),
+      );
+      const done = await waitForRollout(
+        h,
+        name,
+        "Healthy on the new image",
+        (v) =>
+          v.phase === "Healthy" &&
+          v.currentPodHash !== first.currentPodHash &&
+          v.stableRS === v.currentPodHash,
+        [],
+        90_000,
+      );
+      const runs = (await h.client.list(RESOURCES.analysisRuns, { namespace: "default" })).items
+        .filter((r) => r.metadata.name.startsWith(`${name}-${done.currentPodHash}-`))
+        .map((r) => (r.status as { phase?: string } | undefined)?.phase);
+      expect(runs).toEqual(["Successful"]);
+    }, 150_000);
+  }
 });
