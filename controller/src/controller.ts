@@ -140,7 +140,21 @@ export async function startController(options: ControllerOptions): Promise<Runni
   caches.rollouts.addEventHandler(enqueueObject(queue));
   caches.replicaSets.addEventHandler(enqueueOwner(queue, "Rollout"));
   // A run's phase decides its Rollout's next step: every change wakes the owner too.
-  caches.analysisRuns.addEventHandler(enqueueObject(analysisQueue));
+  // The run's own status writes come back as updates; the pass that wrote them already asked
+  // for its next look (requeueAfter), so only spec or metadata changes (terminate, deletion,
+  // a user's edit) need another pass now.
+  caches.analysisRuns.addEventHandler({
+    onAdd: (obj) => analysisQueue.add(objectKey(obj)),
+    onUpdate: (old, obj) => {
+      if (
+        old.metadata.generation !== obj.metadata.generation ||
+        old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp ||
+        JSON.stringify(old.spec) !== JSON.stringify(obj.spec)
+      )
+        analysisQueue.add(objectKey(obj));
+    },
+    onDelete: (obj) => analysisQueue.add(objectKey(obj)),
+  });
   caches.analysisRuns.addEventHandler(enqueueOwner(queue, "Rollout"));
   // A template created after the Rollout that needs it lets that Rollout go on.
   const wakeNamespace = (obj: KubeObject): void => {

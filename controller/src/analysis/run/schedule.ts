@@ -19,6 +19,11 @@ export interface MeasurementTask {
   /** No result exists yet: also call GetMetadata(metric) and return it in the outcome (§2.4). */
   readonly fetchMetadata: boolean;
   readonly dryRun: boolean;
+  /**
+   * For `run` tasks after the first: when the measurement became due (last finishedAt + gap,
+   * just past it). The executor reports how late it actually started (lateness metric).
+   */
+  readonly dueAtMs?: number;
 }
 
 /** An in-flight measurement without resumeAt is re-checked after this. */
@@ -82,7 +87,8 @@ export function scheduleTasks(
     }
     if (s.effectiveCount !== undefined && (result?.count ?? 0) >= s.effectiveCount) continue;
     const finishedAt = parseTime(last.finishedAt) ?? nowMs;
-    if (nowMs > finishedAt + gapAfter(last, s)) tasks.push({ ...base, action: "run" });
+    const dueAtMs = finishedAt + gapAfter(last, s) + 1;
+    if (nowMs >= dueAtMs) tasks.push({ ...base, action: "run", dueAtMs });
   }
   return tasks;
 }
