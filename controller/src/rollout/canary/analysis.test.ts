@@ -219,3 +219,56 @@ describe("abort", () => {
     expect(cluster.rollout.status?.canary?.currentStepAnalysisRunStatus?.name).toBe(name);
   });
 });
+
+describe("crash safety and cleanup (spec §3.2 step 8, §3.3)", () => {
+  const canary: CanaryStrategy = {
+    steps: [{ setWeight: 20 }, { analysis: stepAnalysis }, { setWeight: 60 }, { pause: {} }],
+    ...services,
+  };
+
+  it("a run whose status write was lost is adopted, not created twice", () => {
+    const updated = setImage(withTemplates(healthyCanary(5, canary)), "web:2");
+    const cluster = runUntil(updated, (c) => (c.analysisRuns?.length ?? 0) > 0);
+    const name = runNames(cluster)[0] ?? "";
+    // The controller died after creating the run, before the Rollout status was written.
+    const lost = structuredClone(cluster);
+    if (lost.rollout.status?.canary !== undefined)
+      delete lost.rollout.status.canary.currentStepAnalysisRunStatus;
+    const next = run(setRunPhase(lost, name, "Running"), 2);
+    expect(runNames(next)).toEqual([name]);
+    expect(next.rollout.status?.canary?.currentStepAnalysisRunStatus).toEqual({
+      name,
+      status: "Running",
+    });
+  });
+
+  it("a step run left behind by promote is terminated; finished runs are pruned to the limits", () => {
+    const updated = setImage(
+      withTemplates(healthyCanary(5, canary, { analysis: { successfulRunHistoryLimit: 1 } })),
+      "web:2",
+    );
+    let cluster = runUntil(updated, (c) => (c.analysisRuns?.length ?? 0) > 0);
+    const name = runNames(cluster)[0] ?? "";
+    // The user skips the analysis step while its run is still measuring.
+    cluster = setRunPhase(cluster, name, "Running");
+    const status = structuredClone(cluster.rollout.status ?? {});
+    status.currentStepIndex = 2;
+    cluster = run({ ...cluster, rollout: { ...cluster.rollout, status } }, 2);
+    expect(cluster.analysisRuns?.find((r) => r.metadata?.name === name)?.spec?.terminate).toBe(
+      true,
+    );
+    // Two finished runs of the current ReplicaSet with a limit of one successful: the older goes.
+    const older = structuredClone(cluster.analysisRuns?.[0]);
+    if (older?.metadata === undefined) throw new Error("no run to copy");
+    older.metadata.name = `${name}-old`;
+    older.metadata.creationTimestamp = "2025-12-31T00:00:00Z";
+    older.status = { phase: "Successful" };
+    cluster = setRunPhase(
+      { ...cluster, analysisRuns: [...(cluster.analysisRuns ?? []), older] },
+      name,
+      "Successful",
+    );
+    cluster = run(cluster, 1);
+    expect(runNames(cluster)).toEqual([name]);
+  });
+});
