@@ -67,7 +67,19 @@ export function reconcileRestart(
     status.restartedAt = restartAt;
     return false;
   }
-  const available = ctx.allRSs.reduce((sum, rs) => sum + availableReplicas(rs), 0);
+  // ReplicaSet status lags behind evictions the previous pass sent (its status write wakes
+  // the next pass within milliseconds): count only pods that are ready and not going away,
+  // whichever is lower, so two quick passes never take more than maxUnavailable together.
+  const readyPods = pods.filter(
+    (pod) =>
+      pod.metadata?.deletionTimestamp === undefined &&
+      hashes.has(pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL]) &&
+      (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+  ).length;
+  const available = Math.min(
+    readyPods,
+    ctx.allRSs.reduce((sum, rs) => sum + availableReplicas(rs), 0),
+  );
   const specTotal = ctx.allRSs.reduce((sum, rs) => sum + specReplicas(rs), 0);
   const budget = available - (Math.max(ctx.replicas, specTotal) - Math.max(maxUnavailable, 1));
   b.requeue(RESTART_REQUEUE_SECONDS);

@@ -75,6 +75,7 @@ describe("restart (spec §7.7)", () => {
         labels: { "rollouts-pod-template-hash": hash },
         creationTimestamp: "2026-01-01T00:00:00Z",
       },
+      status: { conditions: [{ type: "Ready", status: "True" }] },
     }));
     const early = plan({ ...observe(cluster), pods }, cluster.now);
     expect(early.actions).toEqual([]);
@@ -85,7 +86,16 @@ describe("restart (spec §7.7)", () => {
     expect(planned.actions).toEqual([{ kind: "evictPod", name: "web-0" }]);
     expect(planned.status.phase).toBe("Progressing");
     expect(planned.status.message).toBe("rollout is restarting");
+    // The next pass comes before the ReplicaSet status shows the eviction: the evicted pod is
+    // going away, so the budget is spent and nothing more is evicted.
+    const evicting = pods.map((pod, i) =>
+      i === 0
+        ? { ...pod, metadata: { ...pod.metadata, deletionTimestamp: "2026-01-01T00:10:00Z" } }
+        : pod,
+    );
+    expect(plan({ ...observe(later), pods: evicting }, later.now).actions).toEqual([]);
     const fresh = pods.map((pod) => ({
+      ...pod,
       metadata: { ...pod.metadata, creationTimestamp: "2026-01-01T00:11:00Z" },
     }));
     const done = plan({ ...observe(later), pods: fresh }, later.now);

@@ -63,6 +63,7 @@ export interface ServiceLike {
 
 export interface PodLike {
   metadata?: ObjectMetaLike;
+  status?: { conditions?: Array<{ type: string; status: string }> };
 }
 
 /** A workloadRef target, resolved by the caller (spec §1.5). */
