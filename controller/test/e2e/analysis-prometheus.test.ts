@@ -45,20 +45,6 @@ afterAll(async () => {
   await app.stop();
 });
 
-async function setImage(image: string): Promise<void> {
-  await h.kubectl(
-    "patch",
-    "rollout",
-    "checkout",
-    "--type",
-    "json",
-    "-p",
-    JSON.stringify([
-      { op: "replace", path: "/spec/template/spec/containers/0/image", value: image },
-    ]),
-  );
-}
-
 describe("step analysis against a real Prometheus", () => {
   it("passes while the error rate is low, and aborts the update when it rises", async () => {
     await h.apply(`
@@ -96,7 +82,7 @@ spec:
           args: [{name: metric, value: app_error_rate}]
 `);
     const first = await waitForRollout(h, "checkout", "Healthy", (v) => v.phase === "Healthy");
-    await setImage("registry.local/checkout:v2");
+    await h.setImage("checkout", "registry.local/checkout:v2");
     const second = await waitForRollout(
       h,
       "checkout",
@@ -123,7 +109,7 @@ spec:
 
     app.gauges.set("app_error_rate", 0.5);
     await prometheusSees(0.5);
-    await setImage("registry.local/checkout:v3");
+    await h.setImage("checkout", "registry.local/checkout:v3");
     const aborted = await waitForRollout(
       h,
       "checkout",

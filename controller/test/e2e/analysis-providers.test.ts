@@ -189,21 +189,7 @@ describe("examples with analysis", () => {
     it(`examples/${name} applies, and an image change runs its analysis to Healthy`, async () => {
       await h.kubectl("apply", "-f", `${repoRoot}/examples/${name}/`);
       const first = await waitForRollout(h, name, "Healthy", (v) => v.phase === "Healthy");
-      await h.kubectl(
-        "patch",
-        "rollout",
-        name,
-        "--type",
-        "json",
-        "-p",
-        JSON.stringify([
-          {
-            op: "replace",
-            path: "/spec/template/spec/containers/0/image",
-            value: "argoproj/rollouts-demo:green",
-          },
-        ]),
-      );
+      await h.setImage(name, "argoproj/rollouts-demo:green");
       const done = await waitForRollout(
         h,
         name,

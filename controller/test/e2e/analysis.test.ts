@@ -100,20 +100,6 @@ function phaseOf(run: Record<string, unknown> | undefined): string | undefined {
   return status?.phase;
 }
 
-async function setImage(name: string, image: string): Promise<void> {
-  await h.kubectl(
-    "patch",
-    "rollout",
-    name,
-    "--type",
-    "json",
-    "-p",
-    JSON.stringify([
-      { op: "replace", path: "/spec/template/spec/containers/0/image", value: image },
-    ]),
-  );
-}
-
 describe("canary step analysis through the Web provider plugin", () => {
   it("a passing analysis lets the rollout finish; a failing one aborts the next update", async () => {
     rates.set("/step", 0.99);
@@ -128,7 +114,7 @@ describe("canary step analysis through the Web provider plugin", () => {
       ),
     );
     const first = await waitForRollout(h, "stepped", "Healthy", (v) => v.phase === "Healthy");
-    await setImage("stepped", "registry.local/app:v2");
+    await h.setImage("stepped", "registry.local/app:v2");
     const done = await waitForRollout(
       h,
       "stepped",
@@ -152,7 +138,7 @@ describe("canary step analysis through the Web provider plugin", () => {
     expect(labels["step-index"]).toBe("1");
 
     rates.set("/step", 0.5);
-    await setImage("stepped", "registry.local/app:v3");
+    await h.setImage("stepped", "registry.local/app:v3");
     const aborted = await waitForRollout(
       h,
       "stepped",
@@ -200,7 +186,7 @@ describe("background analysis", () => {
       ),
     );
     await waitForRollout(h, "watched", "Healthy", (v) => v.phase === "Healthy");
-    await setImage("watched", "registry.local/app:v2");
+    await h.setImage("watched", "registry.local/app:v2");
     await waitForRollout(h, "watched", "paused at step 1", (v) => v.paused && v.stepIndex === 1);
     await waitFor(
       "a running background run with measurements",

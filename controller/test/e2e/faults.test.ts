@@ -93,15 +93,7 @@ async function runToCompletion(
     (v) => v.phase === "Healthy",
     svc,
   );
-  await h.kubectl(
-    "patch",
-    "rollout",
-    name,
-    "--type",
-    "json",
-    "-p",
-    '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"registry.local/crash:v2"}]',
-  );
+  await h.setImage(name, "registry.local/crash:v2");
   if (seed !== undefined) {
     // One to three kills, each after a random 150..1650 ms of work.
     const random = rng(seed);

@@ -30,6 +30,8 @@ export interface Harness {
   stopController(signal?: NodeJS.Signals): Promise<void>;
   rollout(name: string, namespace?: string): Promise<KubeObject>;
   action(name: string, action: RolloutAction, namespace?: string): Promise<void>;
+  /** A user's `kubectl patch` of the first container's image (what starts an update). */
+  setImage(name: string, image: string): Promise<void>;
   controllerLog(): string;
   close(): Promise<void>;
 }
@@ -95,6 +97,19 @@ export async function startHarness(): Promise<Harness> {
     },
     stopController,
     rollout: (name, namespace = "default") => client.get(RESOURCES.rollouts, namespace, name),
+    async setImage(name, image) {
+      await kubectl(
+        "patch",
+        "rollout",
+        name,
+        "--type",
+        "json",
+        "-p",
+        JSON.stringify([
+          { op: "replace", path: "/spec/template/spec/containers/0/image", value: image },
+        ]),
+      );
+    },
     async action(name, action, namespace = "default") {
       await runRolloutAction(
         kubeRolloutActionsClient(cluster.kubeConfig()),
