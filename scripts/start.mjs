@@ -171,15 +171,17 @@ async function main() {
     runtime.isNotFound,
     readdirSync(demoDir)
       .filter((f) => f.endsWith(".yaml"))
-      .sort()
-      .reverse() // services before the rollout
+      // What the Rollout refers to (Services, Ingress, template) exists before it does.
+      .sort(
+        (a, b) => Number(a === "rollout.yaml") - Number(b === "rollout.yaml") || a.localeCompare(b),
+      )
       .map((f) => join(demoDir, f)),
   );
 
   const rel = relative(process.cwd(), kubeconfig) || kubeconfig;
   const bin = relative(process.cwd(), join(root, "node_modules", ".bin")) || ".";
   say(`
-Sluice is running. The demo Rollout "demo" is a canary of 5 pods.
+Sluice is running. The demo Rollout "demo" is a canary of 5 pods behind NGINX.
 
 In another terminal:
   export KUBECONFIG=${rel} PATH=$PWD/${bin}:$PATH
