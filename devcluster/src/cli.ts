@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { loadImageConfigFile } from "./kubelet/images.js";
 import { startDevClusterServer } from "./start.js";
 
-const USAGE = `usage: devcluster start [--data-dir DIR] [--port N] [--pod-ready-delay-ms MS] [--no-controllers] [--fsync]
+const USAGE = `usage: devcluster start [--data-dir DIR] [--port N] [--pod-ready-delay-ms MS] [--images FILE] [--no-controllers] [--fsync]
 
 Serves a Kubernetes-compatible API over HTTPS on 127.0.0.1 until SIGINT/SIGTERM.
-Writes DIR/kubeconfig (default DIR: .devcluster); use it with KUBECONFIG=DIR/kubeconfig kubectl ...`;
+--images FILE: YAML {exists: [patterns], missing: [patterns], pullDelayMs: N} for the simulated
+registry (default: every well-formed image exists). Writes DIR/kubeconfig (default DIR: .devcluster); use it with KUBECONFIG=DIR/kubeconfig kubectl ...`;
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
       "data-dir": { type: "string", default: ".devcluster" },
       port: { type: "string", default: "6443" },
       "pod-ready-delay-ms": { type: "string" },
+      images: { type: "string" },
       "no-controllers": { type: "boolean", default: false },
       fsync: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -32,11 +35,13 @@ async function main(): Promise<void> {
   if (delay !== undefined && !(delay >= 0))
     throw new Error(`--pod-ready-delay-ms must be a non-negative number`);
   const off = values["no-controllers"];
+  const images = values.images === undefined ? undefined : loadImageConfigFile(values.images);
   const cluster = await startDevClusterServer({
     dataDir: values["data-dir"],
     port,
     fsync: values.fsync,
     ...(delay !== undefined ? { podReadyDelayMs: delay } : {}),
+    ...(images ? { images } : {}),
     ...(off
       ? {
           controllers: {
@@ -45,6 +50,7 @@ async function main(): Promise<void> {
             jobs: false,
             endpoints: false,
             kubelet: false,
+            disruption: false,
           },
         }
       : {}),

@@ -20,6 +20,8 @@ export type { ControllerSwitches } from "./controllers/index.js";
 export { loadKubeConfig } from "./kubeconfig.js";
 export { type ClusterAccess, kubeconfigDocument, writeKubeconfig } from "./kubeconfig-file.js";
 export { HOOK_ANNOTATIONS } from "./kubelet/hooks.js";
+export type { ImageConfig } from "./kubelet/images.js";
+export { IMAGES_CONFIGMAP } from "./kubelet/pod-lifecycle.js";
 /**
  * For tests: a devcluster on a free port with a fresh temporary data directory, which
  * `stop()` removes.

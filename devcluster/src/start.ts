@@ -9,6 +9,7 @@ import { type ControllerSwitches, startControllers } from "./controllers/index.j
 import { createApiServer } from "./http/server.js";
 import { WatchHub } from "./http/watch.js";
 import { writeKubeconfig } from "./kubeconfig-file.js";
+import type { ImageConfig } from "./kubelet/images.js";
 import { OwnerIndex } from "./store/owner-index.js";
 import { Store } from "./store/store.js";
 import { loadOrCreateTlsMaterial } from "./tls/certificate.js";
@@ -22,6 +23,10 @@ export interface DevClusterOptions {
   controllers?: Partial<ControllerSwitches>;
   /** How long a started pod takes to become Ready (default 500 ms). */
   podReadyDelayMs?: number;
+  /** The simulated image registry (default: every well-formed image exists). */
+  images?: ImageConfig;
+  /** First back-off after a crash or a failed image pull, doubling to 5 min (default 10 s). */
+  backOffBaseMs?: number;
   /** Changes kept for watches that resume from an older resourceVersion (default 100,000). */
   watchHistorySize?: number;
   /** Unsent bytes after which a watcher is disconnected as too slow (default 16 MiB). */
@@ -162,6 +167,8 @@ export async function startDevClusterServer(
   const controllers = startControllers(api, log, {
     switches: options.controllers ?? {},
     podReadyDelayMs: options.podReadyDelayMs ?? 500,
+    ...(options.images ? { images: options.images } : {}),
+    ...(options.backOffBaseMs !== undefined ? { backOffBaseMs: options.backOffBaseMs } : {}),
   });
   log.info({ url, kubeconfigPath }, "devcluster serving");
   let stopped = false;

@@ -112,6 +112,10 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
     statusSubresource: true,
     fieldLabels: ["status.successful"],
   }),
+  builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", {
+    shortNames: ["pdb"],
+    statusSubresource: true,
+  }),
   builtin("networking.k8s.io", "v1", "ingresses", "Ingress", {
     shortNames: ["ing"],
     statusSubresource: true,

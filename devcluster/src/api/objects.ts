@@ -28,13 +28,31 @@ export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
 
 export interface DeleteOptions extends WriteOptions {
   propagationPolicy?: PropagationPolicy;
+  /** 0 deletes a pod at once; otherwise a running pod is Terminating for its preStop time. */
+  gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** What the API needs from the simulated kubelet (graceful pod deletion and `pods/log`). */
+export interface PodRuntime {
+  /** How long (ms) a deleted pod stays Terminating; 0 removes it at once. */
+  terminationGraceMs(pod: KubeObject, requestedSeconds: number | undefined): number;
+  containerLog(pod: KubeObject, container: string | undefined, previous: boolean): string;
 }
 
 export const CRD_KEY = "customresourcedefinitions.apiextensions.k8s.io";
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
 const MODIFIED_MESSAGE =
   "the object has been modified; please apply your changes to the latest version and try again";
+
+function isPod(type: ResourceType): boolean {
+  return type.group === "" && type.plural === "pods";
+}
+
+/** A pod in its grace period stays until the kubelet removes it. */
+function terminatingPod(type: ResourceType, obj: KubeObject): boolean {
+  return isPod(type) && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+}
 
 /** Everything but metadata (and status when it is a subresource): what bumps `generation`. */
 function specPart(obj: KubeObject, withoutStatus: boolean): Record<string, unknown> {
@@ -49,6 +67,8 @@ function specPart(obj: KubeObject, withoutStatus: boolean): Record<string, unkno
  */
 export class ObjectApi {
   private serviceIpCounter = 10;
+  /** Set while the simulated kubelet runs. */
+  podRuntime: PodRuntime | undefined;
 
   constructor(
     readonly store: Store,
@@ -299,7 +319,8 @@ export class ObjectApi {
     if (
       obj.metadata.deletionTimestamp &&
       !obj.metadata.finalizers?.length &&
-      type.plural !== "namespaces"
+      type.plural !== "namespaces" &&
+      !terminatingPod(type, obj)
     ) {
       return (
         this.store.remove(key, obj.metadata.namespace ?? "", obj.metadata.name ?? "")?.obj ?? obj
@@ -359,6 +380,19 @@ export class ObjectApi {
       options.propagationPolicy === "Foreground" && this.owners.dependentsOf(uid).length > 0;
     if (foreground && !finalizers.includes(FOREGROUND_FINALIZER))
       finalizers.push(FOREGROUND_FINALIZER);
+    if (isPod(type) && finalizers.length === 0 && options.gracePeriodSeconds !== 0) {
+      if (existing.metadata.deletionTimestamp) return existing;
+      const graceMs =
+        this.podRuntime?.terminationGraceMs(existing, options.gracePeriodSeconds) ?? 0;
+      if (graceMs > 0) {
+        // As on a real cluster: deletionTimestamp is when the grace period ends.
+        const obj = JSON.parse(JSON.stringify(existing)) as KubeObject;
+        obj.metadata.deletionTimestamp = timestamp(new Date(Date.now() + graceMs));
+        obj.metadata.deletionGracePeriodSeconds = Math.ceil(graceMs / 1000);
+        this.store.put(key, obj);
+        return obj;
+      }
+    }
     // Namespaces always pass through Terminating: their content is removed first.
     if (finalizers.length > 0 || type.plural === "namespaces") {
       const obj = JSON.parse(JSON.stringify(existing)) as KubeObject;

@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { ObjectApi } from "../api/objects.js";
 import type { ResourceType } from "../api/registry.js";
+import type { ImageConfig } from "../kubelet/images.js";
 import { PodLifecycle } from "../kubelet/pod-lifecycle.js";
 import { DeploymentController } from "./deployment.js";
+import { DisruptionController } from "./disruption.js";
 import { EndpointsController } from "./endpoints.js";
 import { GarbageCollector } from "./garbage-collector.js";
 import { JobController } from "./job.js";
@@ -17,11 +19,15 @@ export interface ControllerSwitches {
   endpoints: boolean;
   /** The pod simulation: start pods, make them Ready, apply test hooks. */
   kubelet: boolean;
+  /** PodDisruptionBudget status. */
+  disruption: boolean;
 }
 
 export interface ControllerOptions {
   switches: Partial<ControllerSwitches>;
   podReadyDelayMs: number;
+  images?: ImageConfig;
+  backOffBaseMs?: number;
 }
 
 function need(api: ObjectApi, group: string, version: string, plural: string): ResourceType {
@@ -41,7 +47,17 @@ export function startControllers(
   const running: Array<{ stop(): void }> = [];
   if (on("garbageCollector")) running.push(new GarbageCollector(api, log));
   if (on("kubelet"))
-    running.push(new PodLifecycle(api, log, { podReadyDelayMs: options.podReadyDelayMs }));
+    running.push(
+      new PodLifecycle(api, log, {
+        podReadyDelayMs: options.podReadyDelayMs,
+        ...(options.images ? { images: options.images } : {}),
+        ...(options.backOffBaseMs !== undefined ? { backOffBaseMs: options.backOffBaseMs } : {}),
+      }),
+    );
+  if (on("disruption"))
+    running.push(
+      new DisruptionController(api, log, need(api, "policy", "v1", "poddisruptionbudgets")),
+    );
   if (on("replicaSets")) running.push(new ReplicaSetController(api, log, { rs, pod }));
   if (on("deployments"))
     running.push(
@@ -51,7 +67,14 @@ export function startControllers(
       }),
     );
   if (on("jobs"))
-    running.push(new JobController(api, log, { job: need(api, "batch", "v1", "jobs"), pod }));
+    running.push(
+      new JobController(
+        api,
+        log,
+        { job: need(api, "batch", "v1", "jobs"), pod },
+        options.backOffBaseMs,
+      ),
+    );
   if (on("endpoints"))
     running.push(
       new EndpointsController(api, log, { endpoints: need(api, "", "v1", "endpoints") }),

@@ -11,15 +11,54 @@ import { splitKey, WorkQueue } from "./work-queue.js";
 const JOB_KEY = "jobs.batch";
 const JOB_HOOKS = [HOOK_ANNOTATIONS.jobResult, HOOK_ANNOTATIONS.jobDurationMs];
 
-function finished(job: KubeObject): boolean {
+/** When the Job finished (its Complete or Failed condition), if it has. */
+function finishedAt(job: KubeObject): number | undefined {
   const conditions = getPath(job, ["status", "conditions"]);
-  return (
-    Array.isArray(conditions) &&
-    conditions.some(
-      (c) => isObject(c) && (c.type === "Complete" || c.type === "Failed") && c.status === "True",
-    )
+  if (!Array.isArray(conditions)) return undefined;
+  const final = conditions.find(
+    (c) => isObject(c) && (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+  );
+  if (!isObject(final)) return undefined;
+  const at = Date.parse(String(final.lastTransitionTime ?? ""));
+  return Number.isNaN(at) ? 0 : at;
+}
+
+/** When the last of these pods stopped (its containers' finishedAt), or undefined. */
+function lastFinish(pods: KubeObject[]): number | undefined {
+  let last: number | undefined;
+  for (const pod of pods) {
+    const statuses = getPath(pod, ["status", "containerStatuses"]);
+    if (!Array.isArray(statuses)) continue;
+    for (const s of statuses) {
+      const at = Date.parse(String(getPath(s, ["state", "terminated", "finishedAt"]) ?? ""));
+      if (!Number.isNaN(at) && (last === undefined || at > last)) last = at;
+    }
+  }
+  return last;
+}
+
+/** Container restarts of OnFailure pods count as failures toward backoffLimit. */
+function restarts(pod: KubeObject): number {
+  if (getPath(pod, ["spec", "restartPolicy"]) !== "OnFailure") return 0;
+  const statuses = getPath(pod, ["status", "containerStatuses"]);
+  if (!Array.isArray(statuses)) return 0;
+  return statuses.reduce<number>(
+    (sum, s) =>
+      sum +
+      (typeof getPath(s, ["restartCount"]) === "number" ? Number(getPath(s, ["restartCount"])) : 0),
+    0,
   );
 }
+
+function isReady(pod: KubeObject): boolean {
+  const conditions = getPath(pod, ["status", "conditions"]);
+  return (
+    Array.isArray(conditions) &&
+    conditions.some((c) => isObject(c) && c.type === "Ready" && c.status === "True")
+  );
+}
+
+const MAX_POD_BACK_OFF_MS = 360_000;
 
 /** Job → Pods that run to success or failure; `Complete` / `Failed` conditions as Kubernetes sets them. */
 export class JobController {
@@ -30,6 +69,7 @@ export class JobController {
     private readonly api: ObjectApi,
     log: Logger,
     private readonly types: { job: ResourceType; pod: ResourceType },
+    private readonly backOffBaseMs = 10_000,
   ) {
     this.queue = new WorkQueue("job", (key) => this.sync(key), log);
     this.unsubscribe = api.store.subscribe((event) => {
@@ -47,10 +87,17 @@ export class JobController {
   private sync(key: string): void {
     const { namespace, name } = splitKey(key);
     const job = this.api.store.get(JOB_KEY, namespace, name)?.obj;
-    if (!job || job.metadata.deletionTimestamp || finished(job)) return;
+    if (!job || job.metadata.deletionTimestamp) return;
+    const done = finishedAt(job);
+    if (done !== undefined) {
+      this.expire(job, key, done);
+      return;
+    }
     const pods = ownedBy(this.api, job, "pods");
     const succeeded = pods.filter((p) => podPhase(p) === "Succeeded").length;
-    const failed = pods.filter((p) => podPhase(p) === "Failed").length;
+    const failedPods = pods.filter((p) => podPhase(p) === "Failed");
+    const failed = failedPods.length + pods.reduce((sum, p) => sum + restarts(p), 0);
+    const terminating = pods.filter((p) => p.metadata.deletionTimestamp).length;
     const active = pods.filter(
       (p) =>
         !p.metadata.deletionTimestamp && podPhase(p) !== "Succeeded" && podPhase(p) !== "Failed",
@@ -91,7 +138,14 @@ export class JobController {
       active.length = 0;
     } else if (!getPath(job, ["spec", "suspend"])) {
       const wanted = Math.min(parallelism, completions - succeeded) - active.length;
-      for (let i = 0; i < wanted; i++) active.push(this.createPod(job));
+      // After failures, new pods wait 10 s, 20 s, 40 s... (up to 6 minutes) as the Job
+      // controller's back-off does.
+      const lastFailure = failedPods.length > 0 ? lastFinish(failedPods) : undefined;
+      const backOff =
+        failed === 0 ? 0 : Math.min(MAX_POD_BACK_OFF_MS, this.backOffBaseMs * 2 ** (failed - 1));
+      const waitMs = lastFailure === undefined ? 0 : lastFailure + backOff - Date.now();
+      if (wanted > 0 && waitMs > 0) this.queue.addAfter(key, waitMs);
+      else for (let i = 0; i < wanted; i++) active.push(this.createPod(job));
       if (typeof deadline === "number")
         this.queue.addAfter(
           key,
@@ -115,17 +169,33 @@ export class JobController {
       ...previous,
       startTime,
       active: active.length,
-      ready: active.filter((p) => getPath(p, ["status", "phase"]) === "Running").length,
+      ready: active.filter(isReady).length,
+      terminating,
       succeeded,
       failed,
       ...(outcome
         ? { conditions, ...(outcome.type === "Complete" ? { completionTime: now } : {}) }
         : {}),
     };
-    for (const field of ["active", "succeeded", "failed"] as const)
+    for (const field of ["active", "succeeded", "failed", "terminating"] as const)
       if (status[field] === 0) delete status[field];
     if (!deepEqual(previous, status))
       this.api.updateStatus(this.types.job, namespace, name, { ...job, status });
+  }
+
+  /** ttlSecondsAfterFinished: a finished Job (and, through ownership, its pods) is deleted. */
+  private expire(job: KubeObject, key: string, finishedAtMs: number): void {
+    const ttl = getPath(job, ["spec", "ttlSecondsAfterFinished"]);
+    if (typeof ttl !== "number" || ttl < 0) return;
+    const wait = finishedAtMs + ttl * 1000 - Date.now();
+    if (wait > 0) {
+      this.queue.addAfter(key, wait);
+      return;
+    }
+    this.api.delete(this.types.job, job.metadata.namespace ?? "", job.metadata.name ?? "", {
+      propagationPolicy: "Background",
+      preconditions: { uid: job.metadata.uid ?? "" },
+    });
   }
 
   private createPod(job: KubeObject): KubeObject {

@@ -34,6 +34,17 @@ function resourceEntries(type: ResourceType): Record<string, unknown>[] {
       verbs: ["get", "patch", "update"],
     });
   }
+  if (type.group === "" && type.plural === "pods") {
+    entries.push({
+      name: "pods/eviction",
+      singularName: "",
+      namespaced: true,
+      group: "policy",
+      version: "v1",
+      kind: "Eviction",
+      verbs: ["create"],
+    });
+  }
   for (const extra of type.extraSubresources ?? []) {
     entries.push({
       name: `${type.plural}/${extra}`,

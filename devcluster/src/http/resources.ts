@@ -12,6 +12,7 @@ import {
 } from "../api/selectors.js";
 import { isObject, type KubeObject } from "../api/types.js";
 import type { StoredEntry } from "../store/store.js";
+import { evictPod } from "./eviction.js";
 import { mediaType, parseBody, readBody, wantsTable } from "./request.js";
 import { getScale, updateScale } from "./scale.js";
 import { toTable } from "./table.js";
@@ -212,6 +213,12 @@ function deleteOptions(ctx: ResourceContext, body: unknown): DeleteOptions {
     }
   }
   if (ctx.query.get("orphanDependents") === "true") policy = "Orphan";
+  const grace =
+    integerParam(ctx.query, "gracePeriodSeconds") ??
+    (isObject(body) && typeof body.gracePeriodSeconds === "number"
+      ? body.gracePeriodSeconds
+      : undefined);
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
   if (policy !== undefined) {
     if (!["Background", "Foreground", "Orphan"].includes(policy)) {
       throw badRequest(
@@ -221,6 +228,20 @@ function deleteOptions(ctx: ResourceContext, body: unknown): DeleteOptions {
     options.propagationPolicy = policy as PropagationPolicy;
   }
   return options;
+}
+
+function isPods(type: ResourceType): boolean {
+  return type.group === "" && type.plural === "pods";
+}
+
+/** `tailLines` of a log, as kubectl logs --tail asks. */
+function tail(text: string, query: URLSearchParams): string {
+  const lines = integerParam(query, "tailLines");
+  if (lines === undefined) return text;
+  const parts = text.split("\n");
+  const trailing = parts[parts.length - 1] === "" ? parts.pop() : undefined;
+  const kept = parts.slice(Math.max(0, parts.length - lines));
+  return kept.join("\n") + (trailing !== undefined && kept.length > 0 ? "\n" : "");
 }
 
 async function optionalBody(req: IncomingMessage): Promise<unknown> {
@@ -270,10 +291,23 @@ export async function handleResource(
           }),
         );
       }
+    } else if (isPods(type) && subresource === "eviction") {
+      if (method === "POST") {
+        const body = parseBody(await readBody(req), mediaType(req));
+        return sendJson(res, 201, evictPod(api, type, namespace, name, body));
+      }
     } else if (type.extraSubresources?.includes(subresource) && method === "GET") {
-      api.get(type, namespace, name);
+      const obj = api.get(type, namespace, name);
+      const text =
+        isPods(type) && subresource === "log" && api.podRuntime
+          ? api.podRuntime.containerLog(
+              obj,
+              ctx.query.get("container") ?? undefined,
+              ctx.query.get("previous") === "true",
+            )
+          : "";
       res.writeHead(200, { "content-type": "text/plain" });
-      res.end("");
+      res.end(tail(text, ctx.query));
       return;
     } else
       throw new ApiError(

@@ -15,6 +15,12 @@ export const HOOK_ANNOTATIONS = {
   jobResult: "devcluster.sluice.dev/job-result",
   /** On a Job: how long each of its pods runs before finishing, in milliseconds (default 1000). */
   jobDurationMs: "devcluster.sluice.dev/job-duration-ms",
+  /** Readiness probes fail from this many milliseconds after each container start. */
+  readinessFailsAfterMs: "devcluster.sluice.dev/readiness-fails-after-ms",
+  /** Liveness probes fail from this many milliseconds after each container start. */
+  livenessFailsAfterMs: "devcluster.sluice.dev/liveness-fails-after-ms",
+  /** "true": startup probes always fail. */
+  startupFails: "devcluster.sluice.dev/startup-fails",
 } as const;
 
 export function annotation(

@@ -1,30 +1,30 @@
+import { timestamp } from "../api/metadata.js";
 import type { JsonObject, KubeObject } from "../api/types.js";
 import { getPath, isObject } from "../api/types.js";
+import type { ContainerRuntime, Terminated } from "./container-runtime.js";
 
-/** The observable state of a simulated pod; pod-lifecycle decides it, this renders it. */
-export type PodState =
-  | { kind: "running"; ready: boolean }
-  | { kind: "crash-loop"; restarts: number }
-  | { kind: "terminated"; succeeded: boolean; reason: string };
+/** Conditions the kubelet owns; any other condition type (readiness gates) is kept as set. */
+const KUBELET_CONDITIONS = new Set([
+  "PodReadyToStartContainers",
+  "Initialized",
+  "Ready",
+  "ContainersReady",
+  "PodScheduled",
+]);
 
-function containerNames(pod: KubeObject): Array<{ name: string; image: string }> {
-  const containers = getPath(pod, ["spec", "containers"]);
-  if (!Array.isArray(containers)) return [];
-  return containers
-    .filter(isObject)
-    .map((c) => ({ name: String(c.name ?? ""), image: String(c.image ?? "") }));
+function iso(ms: number): string {
+  return timestamp(new Date(ms));
 }
 
 function condition(
   type: string,
   status: boolean,
-  previous: unknown,
+  previous: unknown[],
   now: string,
   reason?: string,
+  message?: string,
 ): JsonObject {
-  const old = Array.isArray(previous)
-    ? previous.find((c) => isObject(c) && c.type === type)
-    : undefined;
+  const old = previous.find((c) => isObject(c) && c.type === type);
   const value = status ? "True" : "False";
   const keepTime =
     isObject(old) && old.status === value && typeof old.lastTransitionTime === "string";
@@ -34,75 +34,137 @@ function condition(
     lastProbeTime: null,
     lastTransitionTime: keepTime ? old.lastTransitionTime : now,
     ...(reason && !status ? { reason } : {}),
+    ...(message && !status ? { message } : {}),
   };
 }
 
-/** Builds `status` for a pod in the given state, keeping transition times that did not change. */
-export function renderPodStatus(
-  pod: KubeObject,
-  state: PodState,
-  podIp: string,
-  startTime: string,
-  now: string,
-): JsonObject {
-  const previous = getPath(pod, ["status", "conditions"]);
-  const ready = state.kind === "running" && state.ready;
-  const terminated = state.kind === "terminated";
-  const containerStatuses = containerNames(pod).map(({ name, image }) => {
-    let stateField: JsonObject;
-    if (state.kind === "running") stateField = { running: { startedAt: startTime } };
-    else if (state.kind === "crash-loop") {
-      stateField = {
-        waiting: {
-          reason: "CrashLoopBackOff",
-          message: "back-off restarting failed container (devcluster hook)",
-        },
-      };
-    } else {
-      stateField = {
-        terminated: {
-          exitCode: state.succeeded ? 0 : 1,
-          reason: state.succeeded ? "Completed" : "Error",
-          startedAt: startTime,
-          finishedAt: now,
-        },
-      };
-    }
-    return {
-      name,
-      image,
-      imageID: `devcluster://${image}`,
-      containerID: `devcluster://${String(pod.metadata.uid ?? "")}/${name}`,
-      ready,
-      started: state.kind === "running",
-      restartCount: state.kind === "crash-loop" ? state.restarts : 0,
-      state: stateField,
-      ...(state.kind === "crash-loop"
-        ? {
-            lastState: {
-              terminated: { exitCode: 1, reason: "Error", startedAt: startTime, finishedAt: now },
-            },
-          }
-        : {}),
-    };
-  });
-  const notReadyReason = terminated ? "PodCompleted" : "ContainersNotReady";
+function terminatedField(t: Terminated): JsonObject {
   return {
-    phase: state.kind === "terminated" ? (state.succeeded ? "Succeeded" : "Failed") : "Running",
-    ...(state.kind === "terminated" && !state.succeeded ? { reason: state.reason } : {}),
+    exitCode: t.exitCode,
+    reason: t.reason,
+    ...(t.message ? { message: t.message } : {}),
+    startedAt: t.startedAt === 0 ? "1970-01-01T00:00:00Z" : iso(t.startedAt),
+    finishedAt: iso(t.finishedAt),
+    containerID: "",
+  };
+}
+
+function containerStatus(c: ContainerRuntime, uid: string): JsonObject {
+  const view = c.view;
+  let state: JsonObject;
+  if (view.kind === "waiting")
+    state = {
+      waiting: { reason: view.reason, ...(view.message ? { message: view.message } : {}) },
+    };
+  else if (view.kind === "running") state = { running: { startedAt: iso(view.startedAt) } };
+  else state = { terminated: terminatedField(view.last) };
+  const image = c.plan.image;
+  const lastState =
+    c.lastState && view.kind !== "terminated" ? { terminated: terminatedField(c.lastState) } : {};
+  return {
+    name: c.plan.name,
+    image,
+    imageID: c.imagePulled ? `devcluster-registry://${image}` : "",
+    ...(c.everStarted
+      ? { containerID: `devcluster://${uid}/${c.plan.name}/${c.restartCount}` }
+      : {}),
+    ready: view.kind === "running" && view.ready,
+    started: view.kind === "running" && view.started,
+    restartCount: c.restartCount,
+    state,
+    lastState,
+  };
+}
+
+export interface PodView {
+  phase: "Pending" | "Running" | "Succeeded" | "Failed";
+  reason?: string;
+  message?: string;
+  init: ContainerRuntime[];
+  main: ContainerRuntime[];
+  podIp: string;
+  startTime: number;
+}
+
+/** Names of readiness gates whose condition is not True in the pod's status. */
+export function unmetReadinessGates(pod: KubeObject): string[] {
+  const gates = getPath(pod, ["spec", "readinessGates"]);
+  if (!Array.isArray(gates)) return [];
+  const conditions = getPath(pod, ["status", "conditions"]);
+  const list = Array.isArray(conditions) ? conditions : [];
+  return gates
+    .filter(isObject)
+    .map((g) => String(g.conditionType ?? ""))
+    .filter(
+      (type) =>
+        type !== "" && !list.some((c) => isObject(c) && c.type === type && c.status === "True"),
+    );
+}
+
+/** Builds `status` as the kubelet reports it, keeping transition times that did not change. */
+export function renderPodStatus(pod: KubeObject, view: PodView, nowMs: number): JsonObject {
+  const now = iso(nowMs);
+  const uid = String(pod.metadata.uid ?? "");
+  const conditions = getPath(pod, ["status", "conditions"]);
+  const previous = Array.isArray(conditions) ? conditions : [];
+  const terminal = view.phase === "Succeeded" || view.phase === "Failed";
+  const initDone = view.init.every((c) => c.done?.exitCode === 0);
+  const notInitialized = view.init.filter((c) => c.done?.exitCode !== 0).map((c) => c.plan.name);
+  const unready = view.main
+    .filter((c) => !(c.view.kind === "running" && c.view.ready))
+    .map((c) => c.plan.name);
+  const containersReady = !terminal && initDone && unready.length === 0;
+  const gates = unmetReadinessGates(pod);
+  const ready = containersReady && gates.length === 0;
+  let notReadyReason = "ContainersNotReady";
+  let notReadyMessage = `containers with unready status: [${unready.join(" ")}]`;
+  if (terminal) {
+    notReadyReason = "PodCompleted";
+    notReadyMessage = "";
+  } else if (!initDone) {
+    notReadyReason = "ContainersNotInitialized";
+    notReadyMessage = `containers with incomplete status: [${notInitialized.join(" ")}]`;
+  }
+  const readyCondition = containersReady
+    ? condition(
+        "Ready",
+        ready,
+        previous,
+        now,
+        "ReadinessGatesNotReady",
+        `the status of pod readiness gate${gates.length > 1 ? "s" : ""} "${gates.join('", "')}" is not "True", but False`,
+      )
+    : condition("Ready", false, previous, now, notReadyReason, notReadyMessage);
+  const sandboxUp = !terminal;
+  const kept = previous.filter((c) => isObject(c) && !KUBELET_CONDITIONS.has(String(c.type)));
+  return {
+    phase: view.phase,
+    ...(view.reason ? { reason: view.reason } : {}),
+    ...(view.message ? { message: view.message } : {}),
     conditions: [
-      condition("PodReadyToStartContainers", !terminated, previous, now),
-      condition("Initialized", true, previous, now),
-      condition("Ready", ready, previous, now, notReadyReason),
-      condition("ContainersReady", ready, previous, now, notReadyReason),
+      condition("PodReadyToStartContainers", sandboxUp, previous, now),
+      condition(
+        "Initialized",
+        initDone,
+        previous,
+        now,
+        "ContainersNotInitialized",
+        `containers with incomplete status: [${notInitialized.join(" ")}]`,
+      ),
+      readyCondition,
+      condition("ContainersReady", containersReady, previous, now, notReadyReason, notReadyMessage),
       condition("PodScheduled", true, previous, now),
+      ...kept,
     ],
     hostIP: "127.0.0.1",
     hostIPs: [{ ip: "127.0.0.1" }],
-    podIP: podIp,
-    podIPs: [{ ip: podIp }],
-    startTime,
-    containerStatuses,
+    podIP: view.podIp,
+    podIPs: [{ ip: view.podIp }],
+    startTime: iso(view.startTime),
+    ...(view.init.length > 0
+      ? { initContainerStatuses: view.init.map((c) => containerStatus(c, uid)) }
+      : {}),
+    containerStatuses: view.main.map((c) => containerStatus(c, uid)),
     qosClass: "BestEffort",
   };
 }
