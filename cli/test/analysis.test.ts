@@ -130,12 +130,12 @@ describe("Experiments", () => {
   it("lists, shows, terminates and retries an experiment", async () => {
     const list = await h.cli("list", "experiments");
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^NAME +STATUS +AGE\nexp +\w+ +\d+s\n$/);
+    expect(list.stdout).toMatch(/^NAME +STATUS +AGE\nexp +\w+ +(\d+[dhm])*\d+s\n$/);
 
     const get = await h.cli("get", "experiment", "exp");
     expect(get.code).toBe(0);
     expect(get.stdout).toMatch(/^Name: +exp\nNamespace: +default\nStatus: +. \w+\n/);
-    expect(get.stdout).toMatch(/^Σ exp +Experiment +. \w+ +\d+s$/m);
+    expect(get.stdout).toMatch(/^Σ exp +Experiment +. \w+ +(\d+[dhm])*\d+s$/m);
     expect(get.stdout).not.toContain("\x1b");
 
     const terminated = await h.cli("terminate", "experiment", "exp");
