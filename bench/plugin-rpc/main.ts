@@ -2,7 +2,14 @@
 // against the same implementation called in-process, sequentially and with 16 calls in
 // flight. Reports calls/s, p50 and p99 per case.
 //
-//   node bench/dist/plugin-rpc/main.js [--calls 10000] [--warmup 1000]
+//   node bench/dist/plugin-rpc/main.js [--calls 10000] [--warmup 1000] [--only unix,http2]
+//
+// `--only` runs the cases whose name contains one of the given words, for example
+// `--only "unix socket"`; by default every case runs. The "raw HTTP/2" case is the floor:
+// the same bytes on node:http2 without any gRPC library (raw-http2.ts). The "no SDK" and
+// "raw HTTP/2" clients run in this process after the SDK's client was created, so they too
+// have the SDK's process-wide Node 20 fix (sdk/src/async-bind-fix.ts): those rows isolate
+// what the SDK's wrappers and grpc-js cost, not that fix.
 //
 // The plugin runs in a child process (as in production, where controller and plugin are
 // separate processes); the client runs here. Issue 2 goals on the 2-core build machine:
@@ -21,6 +28,7 @@ import {
   trafficRouterHandlers,
 } from "@sluice/sdk";
 import { rawClient, serveRaw } from "./raw-grpc.js";
+import { rawHttp2Client, serveRawHttp2 } from "./raw-http2.js";
 import { benchRollout } from "./rollout.js";
 
 /** The implementation under test: what a minimal router does, remember the weight. */
@@ -136,7 +144,7 @@ async function serveForBenchmark(listen: string): Promise<void> {
 
 function row(transport: string, mode: string, f: Figures): string {
   const plugin = f.pluginCpuMicros === undefined ? "-" : f.pluginCpuMicros.toFixed(0);
-  return `| ${transport.padEnd(13)} | ${mode.padEnd(12)} | ${Math.round(f.callsPerSecond).toString().padStart(8)} | ${f.p50Micros.toFixed(0).padStart(6)} | ${f.p99Micros.toFixed(0).padStart(6)} | ${f.clientCpuMicros.toFixed(0).padStart(10)} | ${plugin.padStart(10)} |`;
+  return `| ${transport.padEnd(16)} | ${mode.padEnd(12)} | ${Math.round(f.callsPerSecond).toString().padStart(8)} | ${f.p50Micros.toFixed(0).padStart(6)} | ${f.p99Micros.toFixed(0).padStart(6)} | ${f.clientCpuMicros.toFixed(0).padStart(10)} | ${plugin.padStart(10)} |`;
 }
 
 async function main(): Promise<void> {
@@ -144,6 +152,8 @@ async function main(): Promise<void> {
     options: {
       serve: { type: "string" },
       "serve-raw": { type: "string" },
+      "serve-http2": { type: "string" },
+      only: { type: "string" },
       calls: { type: "string", default: "10000" },
       warmup: { type: "string", default: "1000" },
     },
@@ -152,6 +162,11 @@ async function main(): Promise<void> {
   const rawListen = values["serve-raw"];
   if (rawListen !== undefined) {
     process.stdout.write(`LISTENING ${await serveRaw(rawListen)}\n`);
+    return;
+  }
+  const http2Listen = values["serve-http2"];
+  if (http2Listen !== undefined) {
+    process.stdout.write(`LISTENING ${await serveRawHttp2(http2Listen)}\n`);
     return;
   }
   const calls = Number(values.calls);
@@ -166,13 +181,13 @@ async function main(): Promise<void> {
   );
   console.log(`load average before: ${load()}`);
   console.log(
-    "| transport     | mode         |  calls/s | p50 µs | p99 µs | client CPU | plugin CPU |",
+    "| transport        | mode         |  calls/s | p50 µs | p99 µs | client CPU | plugin CPU |",
   );
   console.log(
-    "|               |              |          |        |        | µs/call    | µs/call    |",
+    "|                  |              |          |        |        | µs/call    | µs/call    |",
   );
   console.log(
-    "|---------------|--------------|----------|--------|--------|------------|------------|",
+    "|------------------|--------------|----------|--------|--------|------------|------------|",
   );
 
   const handlers = trafficRouterHandlers(
@@ -219,6 +234,27 @@ async function main(): Promise<void> {
       },
     },
     {
+      transport: "unix, raw HTTP/2",
+      call: async () => {
+        const plugin = await startPluginProcess(
+          `unix:///tmp/sluice-bench-http2-${process.pid}.sock`,
+          "--serve-http2",
+        );
+        const client = await rawHttp2Client(plugin.address, request);
+        return {
+          call: async () => {
+            await client.call();
+            return {};
+          },
+          stop: () => {
+            client.close();
+            plugin.child.kill("SIGTERM");
+          },
+          pid: plugin.child.pid,
+        };
+      },
+    },
+    {
       transport: "TCP 127.0.0.1",
       call: async () => {
         const plugin = await startPluginProcess("127.0.0.1:0");
@@ -234,7 +270,12 @@ async function main(): Promise<void> {
       },
     },
   ];
-  for (const { transport, call: open } of cases) {
+  const only = values.only?.split(",").map((word) => word.trim().toLowerCase());
+  const selected = cases.filter(
+    ({ transport }) =>
+      only === undefined || only.some((word) => transport.toLowerCase().includes(word)),
+  );
+  for (const { transport, call: open } of selected) {
     const { call, stop, pid } = await open();
     try {
       const check = (await call()) as { error?: { message: string } };

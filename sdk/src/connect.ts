@@ -41,6 +41,7 @@ import {
 } from "@sluice/proto";
 import { service as healthService } from "grpc-health-check";
 import { formatAddress, parseAddress } from "./address.js";
+import { installAsyncBindFix } from "./async-bind-fix.js";
 
 export interface ClientTlsOptions {
   /** PEM CA bundle that signed the plugin's certificate; default: the system roots. */
@@ -113,11 +114,17 @@ function channelCredentials(
 
 function openConnection(addressText: string, options: ConnectOptions): Connection {
   const address = formatAddress(parseAddress(addressText));
+  // Every call opens an HTTP/2 stream; on Node 20 each one is kept alive until a full GC
+  // unless this is in place (see async-bind-fix.ts).
+  installAsyncBindFix();
   const channelOptions: ChannelOptions = {
     // grpc-js waits up to 120 s between reconnect attempts by default; a plugin that was
     // restarted should be reachable again quickly.
     "grpc.initial_reconnect_backoff_ms": 200,
     "grpc.max_reconnect_backoff_ms": 2_000,
+    // Channelz bookkeeping stamps a Date and bumps counters on the channel, subchannel and
+    // transport for every call; the SDK exposes no channelz service, so nobody can read them.
+    "grpc.enable_channelz": 0,
     ...(options.tls?.serverName === undefined
       ? {}
       : { "grpc.ssl_target_name_override": options.tls.serverName }),
@@ -132,7 +139,8 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
     request: Req,
     call?: CallOptions,
   ): Promise<Res> {
-    const deadline = new Date(Date.now() + (call?.timeoutMs ?? defaultTimeout));
+    // grpc-js takes a deadline as milliseconds since the epoch as well as a Date.
+    const deadline = Date.now() + (call?.timeoutMs ?? defaultTimeout);
     return new Promise((resolve, reject) => {
       client.makeUnaryRequest(
         method.path,

@@ -18,7 +18,9 @@ export function parseJsonBytes(bytes: Uint8Array, what: string): Parsed<unknown>
     return { ok: false, error: domainError(`invalid request: ${what} is empty, expected JSON`) };
   }
   try {
-    return { ok: true, value: JSON.parse(Buffer.from(bytes).toString("utf8")) as unknown };
+    // A view over the request's bytes, not a copy: Buffer.from(Uint8Array) would copy them.
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     return {
