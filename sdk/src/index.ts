@@ -85,6 +85,7 @@ export {
   toJsonBytes,
 } from "./request.js";
 export type { PluginServerHandle, ServeOptions, ServerTlsOptions } from "./server.js";
+export { SUPERVISOR_PID_ENV } from "./server.js";
 export {
   type HashCall,
   type HeaderRouteCall,

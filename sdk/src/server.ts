@@ -141,6 +141,7 @@ export async function startPluginServer(
     };
     process.once("SIGTERM", onSignal);
     process.once("SIGINT", onSignal);
+    watchSupervisor(logger, () => onSignal("SIGTERM"));
     // A promise an implementation forgot to await must not take the whole plugin down
     // (Node's default for an unhandled rejection is to exit): log it and keep serving.
     process.on("unhandledRejection", (reason: unknown) => {
@@ -148,6 +149,26 @@ export async function startPluginServer(
     });
   }
   return { address: bound.address, logger, close };
+}
+
+/**
+ * Set by a supervisor (the controller's plugin host) to its own pid. A plugin started that
+ * way stops when its supervisor is gone, even if the supervisor was killed without a chance
+ * to stop it (SIGKILL, OOM): no orphan keeps serving on a socket nobody will call.
+ */
+export const SUPERVISOR_PID_ENV = "SLUICE_PLUGIN_SUPERVISOR_PID";
+
+function watchSupervisor(logger: Logger, stop: () => void): void {
+  const expected = Number(process.env[SUPERVISOR_PID_ENV]);
+  if (!Number.isInteger(expected) || expected <= 0) return;
+  const timer = setInterval(() => {
+    // An orphan is re-parented (to init or a subreaper): the parent pid changes.
+    if (process.ppid === expected) return;
+    clearInterval(timer);
+    logger.warn({ supervisor: expected }, "the supervising process is gone; stopping");
+    stop();
+  }, 1_000);
+  timer.unref();
 }
 
 async function bind(

@@ -17,7 +17,7 @@ import {
 } from "@sluice/sdk";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { fixturePath, freshSocket, startNode, waitFor } from "./helpers.js";
+import { examplePath, fixturePath, freshSocket, startNode, waitFor } from "./helpers.js";
 
 const quiet = pino({ level: "silent" });
 const rollout = toJsonBytes({ metadata: { name: "web", namespace: "default" } });
@@ -222,6 +222,48 @@ describe("plugin processes", () => {
     } finally {
       client.close();
       child.process.kill("SIGKILL");
+    }
+  });
+  it("a plugin whose supervisor is SIGKILLed stops by itself instead of lingering", async () => {
+    const address = await freshSocket("orphan");
+    // A stand-in supervisor: starts the plugin with its own pid, prints the plugin's pid, waits.
+    const supervisor = startNode(
+      "-e",
+      [
+        `const { spawn } = require("node:child_process");
+         const plugin = spawn(process.execPath, [${JSON.stringify(examplePath("minimal-router"))}], {
+           stdio: "ignore",
+           env: { ...process.env, SLUICE_PLUGIN_SUPERVISOR_PID: String(process.pid) },
+         });
+         console.log("plugin pid " + plugin.pid);
+         setInterval(() => {}, 1000);`,
+      ],
+      { SLUICE_PLUGIN_LISTEN: address },
+    );
+    const client = connectTrafficRouter(address, { timeoutMs: 5_000 });
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let pluginPid = 0;
+    try {
+      await waitFor("the plugin to serve", () => client.health(), 30_000);
+      pluginPid = Number(/plugin pid (\d+)/.exec(supervisor.output.join("\n"))?.[1] ?? Number.NaN);
+      expect(alive(pluginPid)).toBe(true);
+      supervisor.process.kill("SIGKILL");
+      await waitFor(
+        "the orphaned plugin to exit",
+        () => (alive(pluginPid) ? undefined : true),
+        15_000,
+      );
+    } finally {
+      client.close();
+      supervisor.process.kill("SIGKILL");
+      if (pluginPid > 0 && alive(pluginPid)) process.kill(pluginPid, "SIGKILL");
     }
   });
 });

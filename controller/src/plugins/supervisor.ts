@@ -14,6 +14,8 @@ import { entryFingerprint, type PluginEntry } from "./registry-types.js";
 
 /** The variable the SDK reads its listen address from (sdk/src/address.ts LISTEN_ENV). */
 const LISTEN_ENV = "SLUICE_PLUGIN_LISTEN";
+/** Our pid, for plugins to notice they were orphaned (sdk/src/server.ts SUPERVISOR_PID_ENV). */
+const SUPERVISOR_PID_ENV = "SLUICE_PLUGIN_SUPERVISOR_PID";
 
 export interface SupervisorOptions {
   log: Logger;
@@ -110,7 +112,12 @@ export class PluginProcess {
     try {
       child = spawn(command, args, {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, [LISTEN_ENV]: this.address },
+        // The plugin stops by itself if this process dies without stopping it (see the SDK).
+        env: {
+          ...process.env,
+          [LISTEN_ENV]: this.address,
+          [SUPERVISOR_PID_ENV]: String(process.pid),
+        },
       });
     } catch (error) {
       this.lastError = `cannot start ${path}: ${error instanceof Error ? error.message : String(error)}`;
