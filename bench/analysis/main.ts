@@ -36,6 +36,8 @@ function flag(name: string, fallback: number): number {
 const RUNS = flag("runs", 2000);
 const WINDOW_S = flag("window", 30);
 const THREADS = flag("threads", 10);
+/** `--profile`: the controller writes a CPU profile into the kept data directory. */
+const PROFILE = process.argv.includes("--profile");
 const NAMESPACE = "bench";
 const CRD_DIR = new URL("../../../deploy/crds/", import.meta.url).pathname;
 const LATENESS = "sluice_analysis_measurement_lateness_seconds";
@@ -86,7 +88,12 @@ async function main(): Promise<void> {
       if (reply.status !== 201) throw new Error(`CRD ${file}: HTTP ${reply.status}`);
     }
     await client.send("POST", "/api/v1/namespaces", { metadata: { name: NAMESPACE } });
-    controller = await startController(cluster.kubeconfig, THREADS, dataDir);
+    controller = await startController(
+      cluster.kubeconfig,
+      THREADS,
+      dataDir,
+      PROFILE ? "--cpu-prof" : "",
+    );
     const controllerPid = controller.child.pid ?? 0;
     log(`controller up (metrics :${controller.metricsPort}); creating ${RUNS} AnalysisRuns`);
 
@@ -171,7 +178,8 @@ async function main(): Promise<void> {
     client.close();
     server.closeAllConnections();
     server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (PROFILE) log(`profile and logs kept in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

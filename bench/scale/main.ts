@@ -1,25 +1,35 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { BenchClient, runConcurrently } from "../devcluster/client.js";
 import {
+  extraCrds,
+  NAMESPACE,
+  ROLLOUTS,
+  rollout,
+  type TrafficMode,
+  trafficObjects,
+} from "./manifests.js";
+import {
+  childrenOf,
   cpuSecondsOf,
   memoryOf,
   startController,
   startDevcluster,
   stopProcess,
 } from "./processes.js";
+import { counterBy, histogram } from "./prom.js";
 import {
-  counterBy,
-  type Histogram,
-  histogram,
-  histogramDelta,
-  parseSamples,
-  quantile,
-  type Sample,
-} from "./prom.js";
+  histogramBetween,
+  latencySummary,
+  pluginFigures,
+  requestDelta,
+  runtimeFigures,
+  scrape,
+} from "./report.js";
+import { RolloutTracker } from "./tracker.js";
 import { WriteAudit } from "./write-audit.js";
 
 // Controller scale benchmark (issue 4, "Benchmark bench/scale"): N Rollouts of 1 replica with a
@@ -27,6 +37,10 @@ import { WriteAudit } from "./write-audit.js";
 // new image. Measures the time until all are Healthy on the new revision, the controller's peak
 // RSS and CPU seconds, p50/p99 reconcile time and the API requests it sent per update.
 // Run: node bench/dist/scale/main.js [--rollouts 1000] [--timeout-seconds 900] [--in-flight 8]
+//        [--traffic none|smi-nginx] [--controller-node-options="--cpu-prof"] [--heap-snapshot]
+// --traffic smi-nginx (issue 5) gives every Rollout the examples/smi-nginx routing (SMI and
+// NGINX plugins, canary/stable Services, an Ingress) and reports plugin calls and latency.
+// --heap-snapshot writes a heap snapshot of the controller after the update (kept with --keep).
 //
 // Minimum API writes one update of this shape needs under the spec (rollout-behavior.md §3–4,
 // §7.2), with R = 1, maxSurge 25% ⇒ 1, maxUnavailable 25% ⇒ 0:
@@ -61,157 +75,70 @@ const { values } = parseArgs({
     "in-flight": { type: "string", default: "8" },
     threads: { type: "string", default: "16" },
     keep: { type: "boolean", default: false },
+    traffic: { type: "string", default: "none" },
+    "heap-snapshot": { type: "boolean", default: false },
+    "controller-node-options": { type: "string", default: "" },
   },
 });
 const N = Number(values.rollouts);
 const TIMEOUT_MS = Number(values["timeout-seconds"]) * 1000;
 const IN_FLIGHT = Math.min(16, Math.max(1, Number(values["in-flight"])));
 const THREADS = Number(values.threads);
-const NAMESPACE = "scale";
-const ROLLOUTS = `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/rollouts`;
+if (values.traffic !== "none" && values.traffic !== "smi-nginx") {
+  process.stderr.write(`--traffic must be none or smi-nginx, got "${values.traffic}"\n`);
+  process.exit(2);
+}
+const TRAFFIC: TrafficMode = values.traffic;
 const CRD_DIR = new URL("../../../deploy/crds/", import.meta.url).pathname;
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 }
 
-function rollout(i: number, image: string): Record<string, unknown> {
-  const app = `scale-${i}`;
-  return {
-    apiVersion: "argoproj.io/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: app, namespace: NAMESPACE },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app } },
-      template: {
-        metadata: { labels: { app } },
-        spec: { containers: [{ name: "main", image }] },
-      },
-      strategy: {
-        canary: {
-          steps: [{ setWeight: 50 }, { pause: { duration: 0 } }, { setWeight: 100 }],
-        },
-      },
-    },
-  };
-}
-
-interface RolloutView {
-  generation: number;
-  observedGeneration: string;
-  phase: string;
-  currentPodHash: string;
-  stableRS: string;
-}
-
-function viewOf(item: unknown): RolloutView | undefined {
-  if (typeof item !== "object" || item === null) return undefined;
-  const { metadata, status } = item as { metadata?: unknown; status?: unknown };
-  const meta = (typeof metadata === "object" && metadata !== null ? metadata : {}) as Record<
-    string,
-    unknown
-  >;
-  const st = (typeof status === "object" && status !== null ? status : {}) as Record<
-    string,
-    unknown
-  >;
-  return {
-    generation: Number(meta.generation ?? 0),
-    observedGeneration: String(st.observedGeneration ?? ""),
-    phase: String(st.phase ?? ""),
-    currentPodHash: String(st.currentPodHash ?? ""),
-    stableRS: String(st.stableRS ?? ""),
-  };
-}
-
-/** Done = Healthy, this generation observed, and the promoted RS is the current one. */
-function isDone(v: RolloutView): boolean {
-  return (
-    v.phase === "Healthy" &&
-    v.observedGeneration === String(v.generation) &&
-    v.currentPodHash !== "" &&
-    v.currentPodHash === v.stableRS
-  );
-}
-
-/** Lists once a second until every Rollout is done; returns elapsed ms from `since`. */
+/** Waits until the tracker has seen every Rollout done; returns elapsed ms from `since`. */
 async function waitAllDone(
-  client: BenchClient,
+  tracker: RolloutTracker,
   what: string,
   since: number,
   onTick: () => void,
 ): Promise<number> {
   let last = "";
+  let lastLogged = 0;
   while (performance.now() - since < TIMEOUT_MS) {
     onTick();
-    const reply = await client.send("GET", ROLLOUTS);
-    if (reply.status === 200) {
-      const items = (JSON.parse(reply.body) as { items?: unknown[] }).items ?? [];
-      const phases = new Map<string, number>();
-      let done = 0;
-      for (const item of items) {
-        const v = viewOf(item);
-        if (!v) continue;
-        if (isDone(v)) done++;
-        const key = v.phase || "(none)";
-        phases.set(key, (phases.get(key) ?? 0) + 1);
-      }
-      last = `${done}/${N} done; phases ${JSON.stringify(Object.fromEntries(phases))}`;
-      if (done === N && items.length === N) return performance.now() - since;
-    } else last = `list: HTTP ${reply.status} ${reply.body.slice(0, 200)}`;
-    const elapsed = Math.round((performance.now() - since) / 1000);
-    if (elapsed % 10 === 0) log(`${what}: ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const { done, total, phases } = tracker.summary();
+    last = `${done}/${N} done; phases ${JSON.stringify(phases)}`;
+    if (done === N && total === N) return performance.now() - since;
+    if (performance.now() - lastLogged >= 10_000) {
+      lastLogged = performance.now();
+      log(`${what}: ${last}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(
     `${what}: not all Rollouts Healthy within ${TIMEOUT_MS / 1000} s; last seen ${last}`,
   );
 }
 
-async function scrape(port: number): Promise<Sample[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-  if (!res.ok) throw new Error(`controller /metrics: HTTP ${res.status}`);
-  return parseSamples(await res.text(), ["rollout_reconcile", "controller_clientset_k8s_request"]);
-}
-
-function requestDelta(after: Sample[], before: Sample[]): Record<string, Record<string, number>> {
-  const name = "controller_clientset_k8s_request_total";
-  const key = (l: Record<string, string>): string => `${l.kind ?? "?"} ${l.verb ?? "?"}`;
-  const prior = new Map<string, number>();
-  for (const s of before)
-    if (s.name === name) prior.set(key(s.labels), (prior.get(key(s.labels)) ?? 0) + s.value);
-  const now = new Map<string, number>();
-  for (const s of after)
-    if (s.name === name) now.set(key(s.labels), (now.get(key(s.labels)) ?? 0) + s.value);
-  const byVerb: Record<string, number> = {};
-  const byKindVerb: Record<string, number> = {};
-  // Absolute counts too: re-lists and re-watches are rare, so per rollout they round to 0.
-  const totalByKindVerb: Record<string, number> = {};
-  for (const [k, v] of now) {
-    const delta = v - (prior.get(k) ?? 0);
-    if (delta === 0) continue;
-    totalByKindVerb[k] = delta;
-    const perRollout = Math.round((delta / N) * 100) / 100;
-    byKindVerb[k] = perRollout;
-    const verb = k.split(" ")[1] ?? "?";
-    byVerb[verb] = Math.round(((byVerb[verb] ?? 0) + delta / N) * 100) / 100;
+/** SIGUSR2 makes the controller (started with --heapsnapshot-signal) write a snapshot. */
+async function takeHeapSnapshot(pid: number, dir: string): Promise<string> {
+  const existing = new Set(readdirSync(dir));
+  process.kill(pid, "SIGUSR2");
+  const deadline = performance.now() + 300_000;
+  let size = -1;
+  let stableSince = performance.now();
+  let file = "";
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    file = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !existing.has(f)) ?? file;
+    if (file === "") continue;
+    const now = statSync(join(dir, file)).size;
+    if (now !== size) {
+      size = now;
+      stableSince = performance.now();
+    } else if (size > 0 && performance.now() - stableSince > 3000) return join(dir, file);
   }
-  return { byVerb, byKindVerb, totalByKindVerb };
-}
-
-function reconcileSummary(h: Histogram): Record<string, number> {
-  const ms = (s: number): number => Math.round(s * 10000) / 10;
-  const p50 = quantile(h, 0.5);
-  const p99 = quantile(h, 0.99);
-  return {
-    count: h.count,
-    meanMs: h.count > 0 ? ms(h.sum / h.count) : Number.NaN,
-    p50Ms: ms(p50.estimate),
-    p50AtMostMs: ms(p50.atMost),
-    p99Ms: ms(p99.estimate),
-    p99AtMostMs: ms(p99.atMost),
-  };
+  throw new Error(`no complete heap snapshot in ${dir} within 300 s (last file "${file}")`);
 }
 
 async function main(): Promise<void> {
@@ -219,49 +146,86 @@ async function main(): Promise<void> {
   const cluster = await startDevcluster(dataDir);
   const client = new BenchClient(cluster.access, IN_FLIGHT);
   let controller: Awaited<ReturnType<typeof startController>> | undefined;
+  let tracker: RolloutTracker | undefined;
+  let sampler: NodeJS.Timeout | undefined;
   const results: Record<string, unknown> = {
     rollouts: N,
+    traffic: TRAFFIC,
     inFlight: IN_FLIGHT,
     rolloutThreads: THREADS,
-    loadAverageAtStart: readFileSync("/proc/loadavg", "utf8").split(" ")[0],
+    loadAverageAtStart: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
   };
   try {
     log(`devcluster at ${cluster.access.url}, data in ${dataDir}`);
-    for (const file of readdirSync(CRD_DIR)
+    const crds: unknown[] = readdirSync(CRD_DIR)
       .filter((f) => f.endsWith(".yaml"))
-      .sort()) {
+      .sort()
+      .map((file) => parseYaml(readFileSync(join(CRD_DIR, file), "utf8")));
+    for (const crd of [...crds, ...extraCrds(TRAFFIC)]) {
       // Sent as written: typed clients drop the x-kubernetes-* keys the schema relies on.
-      const crd: unknown = parseYaml(readFileSync(join(CRD_DIR, file), "utf8"));
       const reply = await client.send(
         "POST",
         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
         crd,
       );
       if (reply.status !== 201)
-        throw new Error(`apply CRD ${file}: HTTP ${reply.status}: ${reply.body.slice(0, 300)}`);
+        throw new Error(`apply CRD: HTTP ${reply.status}: ${reply.body.slice(0, 300)}`);
     }
     const ns = await client.send("POST", "/api/v1/namespaces", { metadata: { name: NAMESPACE } });
     if (ns.status !== 201)
       throw new Error(`create namespace: HTTP ${ns.status}: ${ns.body.slice(0, 300)}`);
 
-    controller = await startController(cluster.kubeconfig, THREADS, dataDir);
+    if (TRAFFIC !== "none") {
+      // Services and Ingresses exist before the controller starts, as in a real migration.
+      const made = await runConcurrently(N, IN_FLIGHT, async (i) => {
+        for (const [path, body] of trafficObjects(i, TRAFFIC)) {
+          const reply = await client.send("POST", path, body);
+          if (reply.status !== 201)
+            throw new Error(
+              `create ${path} #${i}: HTTP ${reply.status}: ${reply.body.slice(0, 300)}`,
+            );
+        }
+      });
+      log(`created Services and Ingresses for ${N} Rollouts in ${(made / 1000).toFixed(1)} s`);
+    }
+
+    const heapSnapshot = values["heap-snapshot"] === true;
+    const nodeOptions = [
+      values["controller-node-options"],
+      heapSnapshot ? "--heapsnapshot-signal=SIGUSR2" : "",
+    ].join(" ");
+    controller = await startController(cluster.kubeconfig, THREADS, dataDir, nodeOptions);
     const pid = controller.child.pid ?? 0;
     const devPid = cluster.child.pid ?? 0;
     log(`controller pid ${pid}, metrics on ${controller.metricsPort}, log ${controller.logPath}`);
     let peakRss = 0;
+    // Peak RSS per phase, to tell which part of the run sets the process's peak.
+    let phase: "create" | "between" | "update" = "create";
+    const phasePeak = { create: 0, between: 0, update: 0 };
     const sample = (): void => {
-      peakRss = Math.max(peakRss, memoryOf(pid).rssMiB);
+      const rss = memoryOf(pid).rssMiB;
+      peakRss = Math.max(peakRss, rss);
+      phasePeak[phase] = Math.max(phasePeak[phase], rss);
     };
-    const sampler = setInterval(sample, 250);
+    sampler = setInterval(() => {
+      // The controller may be gone (it crashed, or the run is ending): the error path reports.
+      try {
+        sample();
+      } catch {
+        clearInterval(sampler);
+      }
+    }, 250);
+    tracker = new RolloutTracker(cluster.access, client, ROLLOUTS);
+    await tracker.start();
 
     const createStarted = performance.now();
     const createMs = await runConcurrently(N, IN_FLIGHT, async (i) => {
-      const reply = await client.send("POST", ROLLOUTS, rollout(i, "nginx:1.25"));
+      const reply = await client.send("POST", ROLLOUTS, rollout(i, "nginx:1.25", TRAFFIC));
       if (reply.status !== 201)
         throw new Error(`create rollout ${i}: HTTP ${reply.status}: ${reply.body.slice(0, 300)}`);
     });
     log(`created ${N} Rollouts in ${(createMs / 1000).toFixed(1)} s`);
-    const initialMs = await waitAllDone(client, "initial", createStarted, sample);
+    const initialMs = await waitAllDone(tracker, "initial", createStarted, sample);
     log(`all ${N} Healthy ${(initialMs / 1000).toFixed(1)} s after the first create`);
     results.createSeconds = Math.round(createMs) / 1000;
     results.initialHealthySeconds = Math.round(initialMs) / 1000;
@@ -270,20 +234,15 @@ async function main(): Promise<void> {
       controllerCpuSeconds: cpuSecondsOf(pid),
     };
 
-    const listed = JSON.parse((await client.send("GET", ROLLOUTS)).body) as {
-      items?: unknown[];
-      metadata?: { resourceVersion?: string };
-    };
-    const audit = new WriteAudit(
-      cluster.access,
-      ROLLOUTS,
-      listed.items ?? [],
-      listed.metadata?.resourceVersion ?? "0",
-    );
-    await audit.start();
+    phase = "between";
+    const listed = JSON.parse((await client.send("GET", ROLLOUTS)).body) as { items?: unknown[] };
+    const audit = new WriteAudit(listed.items ?? []);
+    tracker.setListener((type, object) => audit.observe(type, object));
     const before = await scrape(controller.metricsPort);
     const cpuBefore = cpuSecondsOf(pid);
     const devCpuBefore = cpuSecondsOf(devPid);
+    sample();
+    phase = "update";
     const updateStarted = performance.now();
     const patchMs = await runConcurrently(N, IN_FLIGHT, async (i) => {
       const reply = await client.send(
@@ -296,10 +255,15 @@ async function main(): Promise<void> {
         throw new Error(`patch rollout ${i}: HTTP ${reply.status}: ${reply.body.slice(0, 300)}`);
     });
     log(`patched ${N} images in ${(patchMs / 1000).toFixed(1)} s`);
-    const updateMs = await waitAllDone(client, "update", updateStarted, sample);
+    const updateMs = await waitAllDone(tracker, "update", updateStarted, sample);
     clearInterval(sampler);
     sample();
-    audit.stop();
+    tracker.setListener(undefined);
+    const loadAtEnd = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    // The end state confirmed by one list, not only by the watch.
+    const final = JSON.parse((await client.send("GET", ROLLOUTS)).body) as { items?: unknown[] };
+    const confirmed = tracker.confirm(final.items ?? []);
+    if (confirmed !== N) throw new Error(`a final list shows ${confirmed}/${N} Rollouts done`);
     const perRollout = (n: number): number => Math.round((n / N) * 100) / 100;
     const rolloutWrites = {
       statusChanged: perRollout(audit.counts.status),
@@ -313,66 +277,83 @@ async function main(): Promise<void> {
           .map(([k, v]) => [k, perRollout(v)]),
       ),
     };
-    const after = await scrape(controller.metricsPort);
+    // Memory and CPU before the last scrape: rendering /metrics is not part of the update.
     const memory = memoryOf(pid);
-    const requests = requestDelta(after, before);
+    const plugins = childrenOf(pid);
+    const cpuAfter = cpuSecondsOf(pid);
+    const after = await scrape(controller.metricsPort);
+    const requests = requestDelta(after, before, N);
     const writes = ["create", "update", "patch", "delete"].reduce(
-      (sum, verb) => sum + (requests.byVerb?.[verb] ?? 0),
+      (sum, verb) => sum + (requests.byVerb[verb] ?? 0),
       0,
     );
-    const eventWrites = Object.entries(requests.byKindVerb ?? {})
+    const eventWrites = Object.entries(requests.byKindVerb)
       .filter(([k]) => /^events? (create|update|patch)$/i.test(k))
       .reduce((sum, [, v]) => sum + v, 0);
     const totalCounts = counterBy(after, "controller_clientset_k8s_request_total", "status_code");
 
     Object.assign(results, {
+      loadAverageAtEnd: loadAtEnd,
       patchSeconds: Math.round(patchMs) / 1000,
       updateHealthySeconds: Math.round(updateMs) / 1000,
       controller: {
         peakRssMiB: Math.max(peakRss, memory.peakMiB),
+        peakRssMiBByPhase: phasePeak,
+        heapUsedMiBAtEnd: Math.round(
+          (after.find((s) => s.name === "nodejs_heap_size_used_bytes")?.value ?? 0) / 2 ** 20,
+        ),
         rssAtEndMiB: memory.rssMiB,
-        cpuSecondsTotal: cpuSecondsOf(pid),
-        cpuSecondsDuringUpdate: Math.round((cpuSecondsOf(pid) - cpuBefore) * 100) / 100,
+        cpuSecondsTotal: cpuAfter,
+        cpuSecondsDuringUpdate: Math.round((cpuAfter - cpuBefore) * 100) / 100,
       },
+      // Plugin processes are the controller's children: their memory is reported beside it.
+      pluginProcesses: plugins.map((p) => ({
+        command: p.command,
+        rssMiB: p.rssMiB,
+        peakRssMiB: p.peakMiB,
+      })),
       devclusterCpuSecondsDuringUpdate:
         Math.round((cpuSecondsOf(devPid) - devCpuBefore) * 100) / 100,
-      reconcileDuringUpdate: reconcileSummary(
-        histogramDelta(
-          histogram(after, "rollout_reconcile"),
-          histogram(before, "rollout_reconcile"),
-        ),
-      ),
-      reconcileWholeRun: reconcileSummary(histogram(after, "rollout_reconcile")),
+      reconcileDuringUpdate: latencySummary(histogramBetween(after, before, "rollout_reconcile")),
+      reconcileWholeRun: latencySummary(histogram(after, "rollout_reconcile")),
+      whereReconcileTimeGoes: runtimeFigures(after, before),
       requestsPerUpdate: requests,
       writesPerUpdate: Math.round(writes * 100) / 100,
       eventWritesPerUpdate: Math.round(eventWrites * 100) / 100,
       writesPerUpdateWithoutEvents: Math.round((writes - eventWrites) * 100) / 100,
-      minimumWritesPerUpdate: MIN_WRITES,
+      minimumWritesPerUpdate: TRAFFIC === "none" ? MIN_WRITES : "not derived for traffic routing",
       // From a watch: spec changes are this benchmark's own image patch, not the controller's.
       rolloutWritesSeenByServerPerUpdate: rolloutWrites,
       requestsByStatusCodeWholeRun: Object.fromEntries(totalCounts),
+      watchRestarts: tracker.restarts,
     });
+    if (TRAFFIC !== "none") results.plugins = pluginFigures(after, before, N);
 
     log(
-      `N=${N}: all Healthy on the new image ${(updateMs / 1000).toFixed(1)} s after the first patch`,
+      `N=${N}${TRAFFIC === "none" ? "" : ` (${TRAFFIC})`}: all Healthy on the new image ${(updateMs / 1000).toFixed(1)} s after the first patch; load ${loadAtEnd}`,
     );
     log(
-      `controller peak RSS ${String((results.controller as { peakRssMiB: number }).peakRssMiB)} MiB, CPU ${cpuSecondsOf(pid).toFixed(1)} s total`,
+      `controller peak RSS ${String((results.controller as { peakRssMiB: number }).peakRssMiB)} MiB, CPU ${cpuAfter.toFixed(1)} s total`,
     );
     const rec = results.reconcileDuringUpdate as Record<string, number>;
     log(
       `reconcile during update: ${rec.count} passes, p50 ≈ ${rec.p50Ms} ms (≤ ${rec.p50AtMostMs}), p99 ≈ ${rec.p99Ms} ms (≤ ${rec.p99AtMostMs}), mean ${rec.meanMs} ms`,
     );
-    log(`requests per update by verb: ${JSON.stringify(requests.byVerb)}`);
+    log(`where reconcile time goes: ${JSON.stringify(results.whereReconcileTimeGoes)}`);
     log(`requests per update by kind+verb: ${JSON.stringify(requests.byKindVerb)}`);
     log(
-      `writes per update: ${results.writesPerUpdate as number} (events ${eventWrites.toFixed(2)}, others ${(writes - eventWrites).toFixed(2)}); spec minimum ${MIN_WRITES.total} without events`,
+      `writes per update: ${results.writesPerUpdate as number} (events ${eventWrites.toFixed(2)}, others ${(writes - eventWrites).toFixed(2)}); spec minimum ${MIN_WRITES.total} without events for the plain shape`,
     );
     log(
       `Rollout writes per update seen by a watch: status ${rolloutWrites.statusChanged}, metadata ${rolloutWrites.metadataChanged}, no-op ${rolloutWrites.noChange} (spec minimum: status ${MIN_WRITES.rolloutStatusPatch}, metadata ${MIN_WRITES.rolloutMetadataPatch})`,
     );
+    if (results.plugins !== undefined) log(`plugins: ${JSON.stringify(results.plugins)}`);
+    if (plugins.length > 0) log(`plugin processes: ${JSON.stringify(results.pluginProcesses)}`);
+    if (heapSnapshot) log(`heap snapshot: ${await takeHeapSnapshot(pid, dataDir)}`);
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   } finally {
+    clearInterval(sampler);
+    tracker?.stop();
     client.close();
     if (controller) await stopProcess(controller.child);
     await stopProcess(cluster.child);

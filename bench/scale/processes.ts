@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Access } from "../devcluster/client.js";
 
@@ -19,6 +19,30 @@ export function memoryOf(pid: number): Memory {
   const kib = (key: string): number =>
     Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rssMiB: Math.round(kib("VmRSS") / 1024), peakMiB: Math.round(kib("VmHWM") / 1024) };
+}
+
+/** Child processes of `pid` (the plugin processes of the controller) with their memory. */
+export function childrenOf(pid: number): Array<{ pid: number; command: string } & Memory> {
+  const found: Array<{ pid: number; command: string } & Memory> = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 4 (ppid) follows the parenthesised command name.
+      const ppid = Number(stat.split(") ")[1]?.split(" ")[1] ?? -1);
+      if (ppid !== pid) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const script = args.find((a) => a.endsWith(".js")) ?? args[0] ?? "";
+      found.push({
+        pid: Number(entry),
+        command: script.split("/node_modules/").at(-1) ?? script,
+        ...memoryOf(Number(entry)),
+      });
+    } catch {
+      // The process ended between listing and reading: skip it.
+    }
+  }
+  return found;
 }
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -97,10 +121,13 @@ export async function startController(
   kubeconfig: string,
   threads: number,
   logDir: string,
+  /** Node flags for the controller only, e.g. "--cpu-prof --heapsnapshot-signal=SIGUSR2". */
+  nodeOptions = "",
 ): Promise<Controller> {
   const child = spawn(
     process.execPath,
     [
+      ...nodeOptions.split(" ").filter((arg) => arg !== ""),
       CONTROLLER_MAIN,
       "--kubeconfig",
       kubeconfig,
@@ -109,7 +136,11 @@ export async function startController(
       "--rollout-threads",
       String(threads),
     ],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      // Profiles and heap snapshots land beside the log (keep them with --keep).
+      cwd: logDir,
+    },
   );
   const logPath = join(logDir, "controller.log");
   child.stdout?.pipe(createWriteStream(logPath));

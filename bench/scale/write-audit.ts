@@ -1,7 +1,3 @@
-import type { ClientRequest } from "node:http";
-import { request } from "node:https";
-import type { Access } from "../devcluster/client.js";
-
 // Counts the writes that reached the server for the Rollouts themselves, split by which part of
 // the object changed (status subresource, metadata, spec). One namespace-wide watch from the
 // list's resourceVersion: a cross-check of the controller's own request counter, which cannot
@@ -54,64 +50,17 @@ export class WriteAudit {
   /** Status writes by the set of top-level status fields they changed: where the writes go. */
   readonly statusChanges = new Map<string, number>();
   private readonly last = new Map<string, Parts>();
-  private req: ClientRequest | undefined;
 
-  /** `items` and `resourceVersion` come from one list of the collection at `path`. */
-  constructor(
-    private readonly access: Access,
-    private readonly path: string,
-    items: readonly unknown[],
-    private readonly resourceVersion: string,
-  ) {
+  /** `items` are the Rollouts as they were when counting starts. */
+  constructor(items: readonly unknown[]) {
     for (const item of items) {
       const p = partsOf(item);
       if (p) this.last.set(p.name, p.parts);
     }
   }
 
-  /** Resolves once the server has answered the watch request. */
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const url = `${this.access.url}${this.path}?watch=true&resourceVersion=${this.resourceVersion}`;
-      this.req = request(
-        url,
-        { ca: this.access.caPem, headers: { authorization: `Bearer ${this.access.token}` } },
-        (res) => {
-          if (res.statusCode !== 200) {
-            reject(new Error(`watch ${this.path}: HTTP ${String(res.statusCode)}`));
-            res.resume();
-            return;
-          }
-          resolve();
-          let buffered = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => {
-            buffered += chunk;
-            let newline = buffered.indexOf("\n");
-            while (newline >= 0) {
-              const line = buffered.slice(0, newline).trim();
-              buffered = buffered.slice(newline + 1);
-              if (line) this.onEvent(line);
-              newline = buffered.indexOf("\n");
-            }
-          });
-          res.on("error", () => undefined);
-        },
-      );
-      this.req.on("error", reject);
-      this.req.end();
-    });
-  }
-
-  private onEvent(line: string): void {
-    let event: unknown;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      this.counts.other++;
-      return;
-    }
-    const { type, object } = (event ?? {}) as { type?: unknown; object?: unknown };
+  /** One watch event of the Rollout collection. */
+  observe(type: string, object: unknown): void {
     const p = partsOf(object);
     if (type !== "MODIFIED" || !p) {
       this.counts.other++;
@@ -145,9 +94,5 @@ export class WriteAudit {
     const phase = String(after.statusObject.phase ?? "");
     const signature = `${changed.join(",")} → ${phase}`;
     this.statusChanges.set(signature, (this.statusChanges.get(signature) ?? 0) + 1);
-  }
-
-  stop(): void {
-    this.req?.destroy();
   }
 }

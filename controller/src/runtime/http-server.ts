@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { errorMessage } from "./logger.js";
+import type { ChunkWriter } from "./metrics-text.js";
 
 /** A readiness or liveness verdict; `reason` is shown to whoever probes. */
 export interface ProbeResult {
@@ -14,8 +15,16 @@ export interface HttpServerOptions {
   port: number;
   /** Default "0.0.0.0" so the kubelet and Prometheus can reach it. */
   host?: string;
-  /** Serve /metrics from this; absent: /metrics answers 404. */
-  metrics?: { render(): Promise<string>; contentType: string };
+  /**
+   * Serve /metrics from this; absent: /metrics answers 404. With `writeTo` the text is
+   * streamed in chunks as it is produced (ControllerMetrics has it): at tens of thousands of
+   * objects that avoids holding tens of MB of text and copying it twice.
+   */
+  metrics?: {
+    render(): Promise<string>;
+    writeTo?: (write: ChunkWriter) => Promise<void>;
+    contentType: string;
+  };
   /** /readyz. Absent: always ready. */
   readiness?: () => ProbeResult;
   /** /healthz. Absent: healthy while the process answers. */
@@ -64,6 +73,17 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       case "/metrics": {
         const metrics = options.metrics;
         if (metrics === undefined) break;
+        const writeTo = metrics.writeTo;
+        if (writeTo !== undefined) {
+          streamMetrics(res, (write) => writeTo.call(metrics, write), metrics.contentType).catch(
+            (error: unknown) => {
+              log?.error({ err: errorMessage(error) }, "rendering /metrics failed");
+              // Headers are out already: a cut connection tells the scraper the answer is bad.
+              res.destroy();
+            },
+          );
+          return;
+        }
         metrics.render().then(
           (text) => {
             res.writeHead(200, { "Content-Type": metrics.contentType }).end(text);
@@ -98,4 +118,27 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       });
     });
   });
+}
+
+/** Writes /metrics chunk by chunk, waiting for the socket to drain when the client is slow. */
+async function streamMetrics(
+  res: http.ServerResponse,
+  writeTo: (write: ChunkWriter) => Promise<void>,
+  contentType: string,
+): Promise<void> {
+  res.writeHead(200, { "Content-Type": contentType });
+  await writeTo((chunk) => {
+    if (res.destroyed) throw new Error("the scraper closed the connection");
+    if (res.write(chunk)) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off("drain", done);
+        res.off("close", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+  });
+  res.end();
 }

@@ -36,13 +36,22 @@ export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-confi
  */
 export function trimObject(obj: KubeObject): KubeObject {
   const metadata = obj.metadata;
-  if ("managedFields" in metadata) delete metadata.managedFields;
   const annotations = metadata.annotations;
-  if (annotations !== undefined && LAST_APPLIED_ANNOTATION in annotations) {
-    const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = annotations;
-    if (Object.keys(rest).length === 0) delete metadata.annotations;
-    else metadata.annotations = rest;
+  const lastApplied = annotations !== undefined && LAST_APPLIED_ANNOTATION in annotations;
+  if (!("managedFields" in metadata) && !lastApplied) return obj;
+  // Rebuilt rather than `delete`d: V8 turns an object that loses a property into a slower,
+  // larger dictionary object, and every cached object would carry one.
+  const { managedFields: _fields, annotations: _annotations, ...rest } = metadata;
+  const trimmed: KubeObject["metadata"] = rest;
+  if (annotations !== undefined) {
+    if (lastApplied) {
+      const { [LAST_APPLIED_ANNOTATION]: _dropped, ...kept } = annotations;
+      if (Object.keys(kept).length > 0) trimmed.annotations = kept;
+    } else {
+      trimmed.annotations = annotations;
+    }
   }
+  obj.metadata = trimmed;
   return obj;
 }
 

@@ -1,9 +1,10 @@
-import { Gauge, type Registry } from "prom-client";
+import { escapeLabelValue, sampleValue, type TextSink } from "./metrics-text.js";
 
 /**
  * Gauges describing the objects the controller manages (`rollout_info`, `rollout_phase`,
  * `analysis_run_info`, `experiment_info`...). They are computed when /metrics is scraped from
  * a source function over the informer caches, so deleted objects vanish without bookkeeping.
+ * The text is written directly (metrics-text.ts): these series number several per object.
  */
 
 /**
@@ -60,192 +61,128 @@ export interface ObjectSources {
   experiments: () => Iterable<ExperimentMetricsInfo>;
 }
 
-/** Registers every object gauge; each reads its source afresh at scrape time. */
-export function registerObjectGauges(registry: Registry, sources: ObjectSources): void {
-  registerRolloutGauges(registry, () => sources.rollouts());
-  registerAnalysisRunGauges(registry, () => sources.analysisRuns());
-  registerExperimentGauges(registry, () => sources.experiments());
+const q = escapeLabelValue;
+
+/**
+ * One gauge family over `items`: the header, then the lines `lines` gives per item. The text
+ * format wants a family's lines together, so each family is its own pass over the items.
+ */
+async function family<T>(
+  sink: TextSink,
+  name: string,
+  help: string,
+  items: readonly T[],
+  lines: (item: T) => Array<[labels: string, value: number]>,
+): Promise<void> {
+  let headed = false;
+  for (const item of items) {
+    for (const [labels, value] of lines(item)) {
+      if (!headed) {
+        sink.header(name, help, "gauge");
+        headed = true;
+      }
+      sink.line(`${name}{${labels}} ${sampleValue(value)}\n`);
+    }
+    await sink.maybeYield();
+  }
 }
 
-function registerRolloutGauges(
-  registry: Registry,
-  source: () => Iterable<RolloutMetricsInfo>,
-): void {
-  const registers = [registry];
-  const replicaGauge = (
-    name: string,
-    help: string,
-    pick: (info: RolloutMetricsInfo) => number,
-  ): void => {
-    new Gauge({
-      name,
-      help,
-      labelNames: ["namespace", "name"],
-      registers,
-      collect() {
-        this.reset();
-        for (const info of source()) {
-          this.set({ namespace: info.namespace, name: info.name }, pick(info));
-        }
-      },
-    });
-  };
-  new Gauge({
-    name: "rollout_info",
-    help: "Information about rollout.",
-    labelNames: ["namespace", "name", "strategy", "traffic_router", "phase"],
-    registers,
-    collect() {
-      this.reset();
-      for (const info of source()) {
-        this.set(
-          {
-            namespace: info.namespace,
-            name: info.name,
-            strategy: info.strategy,
-            traffic_router: info.trafficRouter,
-            phase: info.phase,
-          },
-          1,
-        );
-      }
-    },
-  });
-  replicaGauge(
-    "rollout_info_replicas_available",
-    "The number of available replicas per rollout.",
-    (info) => info.replicas.available,
+const idOf = (o: { namespace: string; name: string }): string =>
+  `namespace="${q(o.namespace)}",name="${q(o.name)}"`;
+
+/** Writes every object gauge; each reads its source afresh at scrape time. */
+export async function renderObjectGauges(sink: TextSink, sources: ObjectSources): Promise<void> {
+  await renderRolloutGauges(sink, [...sources.rollouts()]);
+  await renderAnalysisRunGauges(sink, [...sources.analysisRuns()]);
+  await family(
+    sink,
+    "experiment_info",
+    "Information about Experiment.",
+    [...sources.experiments()],
+    (e) => [[`${idOf(e)},phase="${q(e.phase)}"`, 1]],
   );
-  replicaGauge(
-    "rollout_info_replicas_unavailable",
-    "The number of unavailable replicas per rollout.",
-    (info) => info.replicas.unavailable,
-  );
-  replicaGauge(
-    "rollout_info_replicas_desired",
-    "The number of desired replicas per rollout.",
-    (info) => info.replicas.desired,
-  );
-  replicaGauge(
-    "rollout_info_replicas_updated",
-    "The number of updated replicas per rollout.",
-    (info) => info.replicas.updated,
-  );
-  new Gauge({
-    name: "rollout_phase",
-    help: "[DEPRECATED - use rollout_info] Information on the state of the rollout.",
-    labelNames: ["namespace", "name", "strategy", "phase"],
-    registers,
-    collect() {
-      this.reset();
-      for (const info of source()) {
-        for (const phase of LEGACY_ROLLOUT_PHASES) {
-          this.set(
-            { namespace: info.namespace, name: info.name, strategy: info.strategy, phase },
-            phase === info.legacyPhase ? 1 : 0,
-          );
-        }
-      }
-    },
-  });
 }
 
-function registerAnalysisRunGauges(
-  registry: Registry,
-  source: () => Iterable<AnalysisRunMetricsInfo>,
-): void {
-  const registers = [registry];
-  new Gauge({
-    name: "analysis_run_info",
-    help: "Information about analysis run.",
-    labelNames: ["namespace", "name", "phase"],
-    registers,
-    collect() {
-      this.reset();
-      for (const run of source()) {
-        this.set({ namespace: run.namespace, name: run.name, phase: run.phase }, 1);
-      }
+async function renderRolloutGauges(
+  sink: TextSink,
+  rollouts: readonly RolloutMetricsInfo[],
+): Promise<void> {
+  await family(sink, "rollout_info", "Information about rollout.", rollouts, (r) => [
+    [
+      `${idOf(r)},strategy="${q(r.strategy)}",traffic_router="${q(r.trafficRouter)}",phase="${q(r.phase)}"`,
+      1,
+    ],
+  ]);
+  const replicas: Array<[string, string, (r: RolloutMetricsInfo) => number]> = [
+    ["available", "The number of available replicas per rollout.", (r) => r.replicas.available],
+    [
+      "unavailable",
+      "The number of unavailable replicas per rollout.",
+      (r) => r.replicas.unavailable,
+    ],
+    ["desired", "The number of desired replicas per rollout.", (r) => r.replicas.desired],
+    ["updated", "The number of updated replicas per rollout.", (r) => r.replicas.updated],
+  ];
+  for (const [suffix, help, pick] of replicas) {
+    await family(sink, `rollout_info_replicas_${suffix}`, help, rollouts, (r) => [
+      [idOf(r), pick(r)],
+    ]);
+  }
+  await family(
+    sink,
+    "rollout_phase",
+    "[DEPRECATED - use rollout_info] Information on the state of the rollout.",
+    rollouts,
+    (r) => {
+      const prefix = `${idOf(r)},strategy="${q(r.strategy)}",phase="`;
+      return LEGACY_ROLLOUT_PHASES.map((p): [string, number] => [
+        `${prefix}${p}"`,
+        p === r.legacyPhase ? 1 : 0,
+      ]);
     },
-  });
-  new Gauge({
-    name: "analysis_run_phase",
-    help: "Information on the state of the Analysis Run (DEPRECATED - use analysis_run_info).",
-    labelNames: ["namespace", "name", "phase"],
-    registers,
-    collect() {
-      this.reset();
-      for (const run of source()) {
-        for (const phase of ANALYSIS_PHASES) {
-          this.set(
-            { namespace: run.namespace, name: run.name, phase },
-            phase === run.phase ? 1 : 0,
-          );
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: "analysis_run_metric_type",
-    help: "Information on the type of a specific metric in the Analysis Runs.",
-    labelNames: ["namespace", "name", "metric", "type"],
-    registers,
-    collect() {
-      this.reset();
-      for (const run of source()) {
-        for (const metric of run.metrics) {
-          this.set(
-            { namespace: run.namespace, name: run.name, metric: metric.name, type: metric.type },
-            1,
-          );
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: "analysis_run_metric_phase",
-    help: "Information on the duration of a specific metric in the Analysis Run.",
-    labelNames: ["namespace", "name", "metric", "type", "phase"],
-    registers,
-    collect() {
-      this.reset();
-      for (const run of source()) {
-        for (const metric of run.metrics) {
-          for (const phase of ANALYSIS_PHASES) {
-            this.set(
-              {
-                namespace: run.namespace,
-                name: run.name,
-                metric: metric.name,
-                type: metric.type,
-                phase,
-              },
-              phase === metric.phase ? 1 : 0,
-            );
-          }
-        }
-      }
-    },
-  });
+  );
 }
 
-function registerExperimentGauges(
-  registry: Registry,
-  source: () => Iterable<ExperimentMetricsInfo>,
-): void {
-  const registers = [registry];
-  new Gauge({
-    name: "experiment_info",
-    help: "Information about Experiment.",
-    labelNames: ["namespace", "name", "phase"],
-    registers,
-    collect() {
-      this.reset();
-      for (const experiment of source()) {
-        this.set(
-          { namespace: experiment.namespace, name: experiment.name, phase: experiment.phase },
-          1,
-        );
-      }
-    },
-  });
+async function renderAnalysisRunGauges(
+  sink: TextSink,
+  runs: readonly AnalysisRunMetricsInfo[],
+): Promise<void> {
+  await family(sink, "analysis_run_info", "Information about analysis run.", runs, (run) => [
+    [`${idOf(run)},phase="${q(run.phase)}"`, 1],
+  ]);
+  await family(
+    sink,
+    "analysis_run_phase",
+    "Information on the state of the Analysis Run (DEPRECATED - use analysis_run_info).",
+    runs,
+    (run) =>
+      ANALYSIS_PHASES.map((p): [string, number] => [
+        `${idOf(run)},phase="${p}"`,
+        p === run.phase ? 1 : 0,
+      ]),
+  );
+  await family(
+    sink,
+    "analysis_run_metric_type",
+    "Information on the type of a specific metric in the Analysis Runs.",
+    runs,
+    (run) =>
+      run.metrics.map((m): [string, number] => [
+        `${idOf(run)},metric="${q(m.name)}",type="${q(m.type)}"`,
+        1,
+      ]),
+  );
+  await family(
+    sink,
+    "analysis_run_metric_phase",
+    "Information on the duration of a specific metric in the Analysis Run.",
+    runs,
+    (run) =>
+      run.metrics.flatMap((m) =>
+        ANALYSIS_PHASES.map((p): [string, number] => [
+          `${idOf(run)},metric="${q(m.name)}",type="${q(m.type)}",phase="${p}"`,
+          p === m.phase ? 1 : 0,
+        ]),
+      ),
+  );
 }
