@@ -20,6 +20,9 @@ import { ControllerMetrics } from "./runtime/metrics.js";
 import { analysisRunMetricsInfo, rolloutMetricsInfo } from "./runtime/metrics-info.js";
 import { WorkQueue } from "./runtime/work-queue.js";
 
+/** Informer index of Rollouts by "<namespace>/<service>" for each Service they name. */
+const SERVICE_INDEX = "service";
+
 export interface ControllerOptions {
   kubeconfig?: string | undefined;
   context?: string | undefined;
@@ -85,6 +88,15 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const caches = {
     rollouts: informers.informerFor(RESOURCES.rollouts, {
       ...(joinSelectors(selector) === undefined ? {} : { labelSelector: joinSelectors(selector) }),
+      // Rollouts by the Services they name, so a Service event finds its Rollouts without
+      // parsing every Rollout of the namespace (that grew with Services × Rollouts).
+      indexers: {
+        [SERVICE_INDEX]: (rollout) => {
+          const parsed = parseRollout(rollout);
+          const namespace = rollout.metadata.namespace ?? "";
+          return parsed.ok ? serviceNamesOf(parsed.value).map((n) => `${namespace}/${n}`) : [];
+        },
+      },
     }),
     replicaSets: informers.informerFor(RESOURCES.replicaSets),
     services: informers.informerFor(RESOURCES.services),
@@ -138,6 +150,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   metrics.setRolloutSource(() => caches.rollouts.list().map(rolloutMetricsInfo));
 
   caches.rollouts.addEventHandler(enqueueObject(queue));
+  // A deleted object's per-object series leave /metrics (and memory) with it.
+  caches.rollouts.addEventHandler({
+    onDelete: (obj) =>
+      metrics.forgetObject("Rollout", obj.metadata.namespace ?? "", obj.metadata.name),
+  });
   caches.replicaSets.addEventHandler(enqueueOwner(queue, "Rollout"));
   // A run's phase decides its Rollout's next step: every change wakes the owner too.
   // The run's own status writes come back as updates; the pass that wrote them already asked
@@ -153,7 +170,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
       )
         analysisQueue.add(objectKey(obj));
     },
-    onDelete: (obj) => analysisQueue.add(objectKey(obj)),
+    onDelete: (obj) => {
+      metrics.forgetObject("AnalysisRun", obj.metadata.namespace ?? "", obj.metadata.name);
+      analysisQueue.add(objectKey(obj));
+    },
   });
   caches.analysisRuns.addEventHandler(enqueueOwner(queue, "Rollout"));
   // A template created after the Rollout that needs it lets that Rollout go on.
@@ -186,12 +206,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
       onDelete: wake,
     };
   };
-  caches.services.addEventHandler(
-    wakeRolloutsNaming((rollout, name) => {
-      const parsed = parseRollout(rollout);
-      return parsed.ok && serviceNamesOf(parsed.value).includes(name);
-    }),
-  );
+  const wakeRolloutsOfService = (service: KubeObject): void => {
+    const key = `${service.metadata.namespace ?? ""}/${service.metadata.name}`;
+    for (const rollout of caches.rollouts.byIndex(SERVICE_INDEX, key))
+      queue.add(objectKey(rollout));
+  };
+  caches.services.addEventHandler({
+    onAdd: wakeRolloutsOfService,
+    onUpdate: (_old, obj) => wakeRolloutsOfService(obj),
+    onDelete: wakeRolloutsOfService,
+  });
   caches.deployments.addEventHandler(
     wakeRolloutsNaming((rollout, name) => {
       const spec = rollout.spec as { workloadRef?: { name?: unknown } } | undefined;
@@ -275,7 +299,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   let server: RunningHttpServer | undefined;
   server = await startHttpServer({
     port: options.metricsPort ?? 8090,
-    metrics: { render: () => metrics.render(), contentType: metrics.contentType },
+    metrics: {
+      render: () => metrics.render(),
+      writeTo: (write) => metrics.writeTo(write),
+      contentType: metrics.contentType,
+    },
     readiness: () =>
       !leader || informers.hasSynced()
         ? { ok: true }

@@ -92,6 +92,12 @@ function main(): void {
     (controller) => {
       const stop = (signal: string): void => {
         controller.log.info({ signal }, "stopping");
+        // A stop that hangs (an API server that went away first) must not keep the process:
+        // plugin children notice the exit and stop by themselves.
+        setTimeout(() => {
+          controller.log.warn("stopping took longer than 15 s; exiting now");
+          process.exit(1);
+        }, 15_000).unref();
         controller.stop().then(
           () => process.exit(0),
           () => process.exit(1),

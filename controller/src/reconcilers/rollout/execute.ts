@@ -209,7 +209,7 @@ export async function executePlan(
   raw: KubeObject,
   observedStatus: RolloutStatus | undefined,
   plan: Plan,
-): Promise<{ statusWritten: boolean }> {
+): Promise<{ statusWritten: boolean; resourceVersion?: string | undefined }> {
   const namespace = raw.metadata.namespace ?? "default";
   const name = raw.metadata.name;
   for (const action of plan.actions) {
@@ -221,8 +221,9 @@ export async function executePlan(
   // and a pass never fails on a cache that has not yet seen the previous pass's own write.
   const statusPatch = createMergePatch(observedStatus ?? {}, plan.status);
   const statusWritten = statusPatch !== undefined;
+  let resourceVersion: string | undefined;
   if (statusWritten) {
-    await deps.client.patch(
+    const written = await deps.client.patch(
       RESOURCES.rollouts,
       namespace,
       name,
@@ -231,9 +232,10 @@ export async function executePlan(
         subresource: "status",
       },
     );
+    resourceVersion = written.metadata.resourceVersion;
   }
   for (const event of plan.events) {
     deps.recorder.event(raw, event.type, event.reason, event.message);
   }
-  return { statusWritten };
+  return { statusWritten, resourceVersion };
 }

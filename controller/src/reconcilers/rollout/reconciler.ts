@@ -87,12 +87,31 @@ function unparseablePlan(raw: KubeObject, message: string, now: Date): Plan {
   };
 }
 
+/** True when resource version `a` is older than `b` (both numeric, as etcd's revisions). */
+function olderThan(a: string | undefined, b: string): boolean {
+  if (a === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) < BigInt(b);
+}
+
 export function rolloutReconciler(deps: RolloutReconcilerDeps): KeyHandler {
   const now = deps.now ?? (() => new Date());
+  // The resource version of each Rollout's last status write. A pass woken by some other
+  // event (its new ReplicaSet appearing) before the cache holds that write would plan from a
+  // status the controller has already replaced and write it again; it waits instead: the
+  // cache catching up queues the Rollout anyway.
+  const written = new Map<string, string>();
   return async (key) => {
     const { namespace, name } = splitObjectKey(key);
     const raw = deps.caches.rollouts.get(namespace, name);
-    if (raw === undefined) return undefined; // deleted: owned objects go with it (GC)
+    if (raw === undefined) {
+      written.delete(key);
+      return undefined; // deleted: owned objects go with it (GC)
+    }
+    const lastWritten = written.get(key);
+    if (lastWritten !== undefined) {
+      if (olderThan(raw.metadata.resourceVersion, lastWritten)) return undefined;
+      written.delete(key);
+    }
     const log = rolloutLogger(deps.log, namespace, name);
     const started = performance.now();
     const at = now();
@@ -120,7 +139,7 @@ export function rolloutReconciler(deps: RolloutReconcilerDeps): KeyHandler {
         planned = plan(observed, at);
         observedStatus = rollout.status;
       }
-      const { statusWritten } = await executePlan(
+      const { statusWritten, resourceVersion } = await executePlan(
         {
           client: deps.client,
           recorder: deps.recorder,
@@ -132,6 +151,7 @@ export function rolloutReconciler(deps: RolloutReconcilerDeps): KeyHandler {
         observedStatus,
         planned,
       );
+      if (resourceVersion !== undefined) written.set(key, resourceVersion);
       log.debug(
         {
           actions: planned.actions.length,
