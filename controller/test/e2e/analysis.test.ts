@@ -6,7 +6,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCES } from "../../src/runtime/kube-resources.js";
-import { type Harness, startHarness, waitFor, waitForRollout } from "./harness.js";
+import {
+  canaryWithServices,
+  type Harness,
+  startHarness,
+  waitFor,
+  waitForRollout,
+} from "./harness.js";
 
 let h: Harness;
 let server: Server;
@@ -60,32 +66,7 @@ ${extra}
 }
 
 function rollout(name: string, image: string, strategy: string): string {
-  return `
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}-stable}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}-canary}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: ${name}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec: {containers: [{name: app, image: ${image}}]}
-  strategy:
-    canary:
-      stableService: ${name}-stable
-      canaryService: ${name}-canary
-${strategy}
-`;
+  return canaryWithServices(name, image, `${strategy}\n`);
 }
 
 async function runsOf(rolloutName: string): Promise<Array<Record<string, unknown>>> {

@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { RESOURCES } from "../../src/runtime/kube-resources.js";
-import { type Harness, repoRoot, startHarness, waitFor, waitForRollout } from "./harness.js";
+import {
+  canaryWithServices,
+  type Harness,
+  repoRoot,
+  startHarness,
+  waitFor,
+  waitForRollout,
+} from "./harness.js";
 
 const deployDir = join(repoRoot, "deploy");
 const NS = "argo-rollouts";
@@ -464,32 +471,14 @@ describe("RBAC covers what the code calls", () => {
     );
     expect(port, h.controllerLog().slice(-800)).toBeGreaterThan(0);
     const name = "rbac";
-    await h.apply(`apiVersion: v1
-kind: Service
-metadata: {name: ${name}-canary}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}-stable}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: ${name}}
-spec:
-  replicas: 2
-  revisionHistoryLimit: 0
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec: {containers: [{name: app, image: "registry.local/app:v1"}]}
-  strategy:
-    canary:
-      canaryService: ${name}-canary
-      stableService: ${name}-stable
-      steps: [{setWeight: 50}, {pause: {}}]
-`);
+    await h.apply(
+      canaryWithServices(
+        name,
+        "registry.local/app:v1",
+        "      steps: [{setWeight: 50}, {pause: {}}]\n",
+        { spec: "  revisionHistoryLimit: 0\n" },
+      ),
+    );
     const v1 = await waitForRollout(h, name, "Healthy", (v) => v.phase === "Healthy", [], 60_000);
     await h.action(name, { kind: "setImage", container: "app", image: "registry.local/app:v2" });
     await waitForRollout(

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCES } from "../../src/runtime/kube-resources.js";
 import {
+  canaryWithServices,
   type Harness,
   type RolloutView,
   startHarness,
@@ -34,38 +35,19 @@ function rng(seed: number): () => number {
 }
 
 function sixStepCanary(name: string, image: string): string {
-  return `apiVersion: v1
-kind: Service
-metadata: {name: ${name}-canary}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}-stable}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: ${name}}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers: [{name: app, image: "${image}"}]
-  strategy:
-    canary:
-      canaryService: ${name}-canary
-      stableService: ${name}-stable
-      steps:
+  return canaryWithServices(
+    name,
+    image,
+    `      steps:
         - setWeight: 25
         - pause: {duration: 1}
         - setWeight: 50
         - pause: {duration: 1}
         - setWeight: 75
         - pause: {duration: 1}
-`;
+`,
+    { replicas: 4 },
+  );
 }
 
 /** What a finished run leaves behind, independent of the rollout's name. */

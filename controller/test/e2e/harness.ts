@@ -226,3 +226,36 @@ export function waitForRollout(
     timeoutMs,
   );
 }
+
+/**
+ * Two Services (`<name>-canary`, `<name>-stable`) and a canary Rollout that names them, as
+ * YAML. `canary` is the rest of spec.strategy.canary (steps, analysis, ...) indented by six
+ * spaces; `spec` adds fields to the Rollout's spec, indented by two.
+ */
+export function canaryWithServices(
+  name: string,
+  image: string,
+  canary: string,
+  options: { replicas?: number; spec?: string } = {},
+): string {
+  const service = (suffix: string) => `apiVersion: v1
+kind: Service
+metadata: {name: ${name}-${suffix}}
+spec: {selector: {app: ${name}}, ports: [{port: 80}]}
+---
+`;
+  return `${service("canary")}${service("stable")}apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: ${name}}
+spec:
+  replicas: ${options.replicas ?? 2}
+${options.spec ?? ""}  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: app, image: "${image}"}]}
+  strategy:
+    canary:
+      canaryService: ${name}-canary
+      stableService: ${name}-stable
+${canary}`;
+}

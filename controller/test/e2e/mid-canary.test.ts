@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RESOURCES } from "../../src/runtime/kube-resources.js";
 import {
+  canaryWithServices,
   type Harness,
   type RolloutView,
   startHarness,
@@ -24,36 +25,17 @@ afterAll(async () => {
 });
 
 function canary(name: string): string {
-  return `apiVersion: v1
-kind: Service
-metadata: {name: ${name}-canary}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}-stable}
-spec: {selector: {app: ${name}}, ports: [{port: 80}]}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: ${name}}
-spec:
-  replicas: 5
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers: [{name: app, image: "registry.local/app:v1"}]
-  strategy:
-    canary:
-      canaryService: ${name}-canary
-      stableService: ${name}-stable
-      steps:
+  return canaryWithServices(
+    name,
+    "registry.local/app:v1",
+    `      steps:
         - setWeight: 20
         - pause: {}
         - setWeight: 60
         - pause: {}
-`;
+`,
+    { replicas: 5 },
+  );
 }
 
 function svc(name: string): string[] {
