@@ -58,6 +58,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `devcluster serving ${cluster.url}\nkubeconfig: ${cluster.kubeconfigPath}\n`,
   );
+  // Whoever started us may be gone already (its end of our stdout closed): a failed write
+  // of a status line must not turn a clean stop into a crash.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
