@@ -4,10 +4,10 @@
 // abort, inconclusive → pause, successful → the step or promotion may go on). Runs no longer
 // needed are terminated; finished ones beyond the history limits are deleted.
 
-import type { RolloutAnalysisRunStatus } from "../../api/rollout.js";
+import type { RolloutAnalysisRunStatus, RolloutStatus } from "../../api/rollout.js";
 import type { RolloutAnalysis } from "../../api/rollout-steps.js";
 import type { PlanBuilder, RolloutContext } from "../context.js";
-import { POD_TEMPLATE_HASH_LABEL } from "../keys.js";
+import { PauseConditionReason, POD_TEMPLATE_HASH_LABEL } from "../keys.js";
 import type { AnalysisRunLike } from "../observed.js";
 import { rsHash, timestampMillis } from "../replicasets.js";
 import { baseRunName, buildAnalysisRun, type RunKind, runIdentityLabels } from "./build.js";
@@ -203,5 +203,18 @@ export function abortMessageFor(kind: RunKind, ref: RolloutAnalysisRunStatus): s
   return ref.message === undefined ? prefix[kind] : `${prefix[kind]}: ${ref.message}`;
 }
 
-/** timestampMillis accepts what the cache holds; re-exported for callers of this module. */
-export { timestampMillis };
+/** §3.1: an inconclusive run pauses the rollout until the user promotes or aborts. */
+export function pauseForInconclusive(ctx: RolloutContext, status: RolloutStatus): void {
+  status.pauseConditions = [
+    ...(status.pauseConditions ?? []),
+    { reason: PauseConditionReason.InconclusiveAnalysisRun, startTime: ctx.nowIso },
+  ];
+  status.controllerPause = true;
+}
+
+/** §3.1: a failed or errored run aborts the update (the pass then ends with the status). */
+export function abortForAnalysis(ctx: RolloutContext, status: RolloutStatus): void {
+  status.abort = true;
+  status.abortedAt = ctx.nowIso;
+  delete status.pauseConditions;
+}

@@ -5,8 +5,10 @@ import {
 } from "../../api/defaults.js";
 import type { BlueGreenStrategy, RolloutStatus } from "../../api/rollout.js";
 import {
+  abortForAnalysis,
   abortMessageFor,
   cleanupRuns,
+  pauseForInconclusive,
   type RunKind,
   reconcileSlot,
   type SlotOutcome,
@@ -405,18 +407,12 @@ function analysisVerdict(
   inconclusivePaused: boolean,
 ): { abortMessage?: string } | undefined {
   if (slot.ref !== undefined && (slot.phase === "Failed" || slot.phase === "Error")) {
-    status.abort = true;
-    status.abortedAt = ctx.nowIso;
-    delete status.pauseConditions;
+    abortForAnalysis(ctx, status);
     delete status.controllerPause;
     return { abortMessage: abortMessageFor(kind, slot.ref) };
   }
   if (slot.newlyInconclusive && !inconclusivePaused) {
-    status.pauseConditions = [
-      ...(status.pauseConditions ?? []),
-      { reason: PauseConditionReason.InconclusiveAnalysisRun, startTime: ctx.nowIso },
-    ];
-    status.controllerPause = true;
+    pauseForInconclusive(ctx, status);
     return {};
   }
   return undefined;

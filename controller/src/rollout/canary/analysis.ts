@@ -5,7 +5,13 @@
 // analysis runs beside the steps from `startingStep` until the update is fully promoted.
 import type { RolloutStatus } from "../../api/rollout.js";
 import type { CanaryStep } from "../../api/rollout-steps.js";
-import { abortMessageFor, cleanupRuns, reconcileSlot, type SlotOutcome } from "../analysis/runs.js";
+import {
+  abortMessageFor,
+  cleanupRuns,
+  pauseForInconclusive,
+  reconcileSlot,
+  type SlotOutcome,
+} from "../analysis/runs.js";
 import type { PlanBuilder, RolloutContext } from "../context.js";
 import { PauseConditionReason } from "../keys.js";
 
@@ -91,13 +97,7 @@ export function reconcileCanaryAnalysis(
     }
   }
   if (step.newlyInconclusive || backgroundOutcome.newlyInconclusive) {
-    if (!inconclusivePaused) {
-      status.pauseConditions = [
-        ...pauses,
-        { reason: PauseConditionReason.InconclusiveAnalysisRun, startTime: ctx.nowIso },
-      ];
-      status.controllerPause = true;
-    }
+    if (!inconclusivePaused) pauseForInconclusive(ctx, status);
     outcome.pausedNow = true;
   }
   const error = step.error ?? backgroundOutcome.error;

@@ -3,6 +3,7 @@
 
 import { maxTrafficWeightOrDefault } from "../../api/defaults.js";
 import type { RolloutStatus } from "../../api/rollout.js";
+import { abortForAnalysis } from "../analysis/runs.js";
 import type { PlanBuilder, RolloutContext } from "../context.js";
 import { cleanupHistory, ensureServiceTarget, reconcileRestart } from "../housekeeping.js";
 import {
@@ -196,9 +197,7 @@ export function planCanaryPass(
     manuallyPaused,
   });
   if (analysis.abortMessage !== undefined) {
-    status.abort = true;
-    status.abortedAt = ctx.nowIso;
-    delete status.pauseConditions;
+    abortForAnalysis(ctx, status);
     return finish({ abortMessage: analysis.abortMessage });
   }
   if (analysis.pausedNow) return finish();
