@@ -78,7 +78,9 @@ async function exitCode(w: Watched, timeoutMs = 20_000): Promise<number | null> 
 
 describe("get rollout --watch", () => {
   it("redraws the screen in place on a terminal as the rollout moves, and exits on Ctrl-C", async () => {
-    const command = `${process.execPath} ${cliMain} get rollout watched --watch --kubeconfig ${h.kubeconfig}`;
+    // exec: script runs the command through $SHELL or /bin/sh, and dash (without exec) dies
+    // of the same Ctrl-C itself, which would hide the CLI's own exit code.
+    const command = `exec ${process.execPath} ${cliMain} get rollout watched --watch --kubeconfig ${h.kubeconfig}`;
     const w = watch("script", ["-qfec", command, "/dev/null"]);
     await waitFor(
       "the first frame at step 1",

@@ -64,6 +64,11 @@ const MAX_POD_BACK_OFF_MS = 360_000;
 export class JobController {
   private readonly queue: WorkQueue;
   private readonly unsubscribe: () => void;
+  /**
+   * When this controller first saw each failed pod (by uid). finishedAt has whole-second
+   * precision, so back-off measured from it alone could end up to a second early.
+   */
+  private readonly failureSeen = new Map<string, number>();
 
   constructor(
     private readonly api: ObjectApi,
@@ -82,6 +87,20 @@ export class JobController {
     });
     for (const entry of api.store.list(JOB_KEY))
       this.queue.add(`${entry.obj.metadata.namespace}/${entry.obj.metadata.name}`);
+  }
+
+  private lastFailure(failedPods: KubeObject[]): number | undefined {
+    let last = lastFinish(failedPods);
+    for (const pod of failedPods) {
+      const uid = pod.metadata.uid ?? "";
+      let seen = this.failureSeen.get(uid);
+      if (seen === undefined) {
+        seen = Date.now();
+        this.failureSeen.set(uid, seen);
+      }
+      if (last === undefined || seen > last) last = seen;
+    }
+    return last;
   }
 
   private sync(key: string): void {
@@ -134,13 +153,14 @@ export class JobController {
       };
     }
     if (outcome) {
+      for (const pod of failedPods) this.failureSeen.delete(pod.metadata.uid ?? "");
       for (const pod of active) this.api.delete(this.types.pod, namespace, pod.metadata.name ?? "");
       active.length = 0;
     } else if (!getPath(job, ["spec", "suspend"])) {
       const wanted = Math.min(parallelism, completions - succeeded) - active.length;
       // After failures, new pods wait 10 s, 20 s, 40 s... (up to 6 minutes) as the Job
       // controller's back-off does.
-      const lastFailure = failedPods.length > 0 ? lastFinish(failedPods) : undefined;
+      const lastFailure = failedPods.length > 0 ? this.lastFailure(failedPods) : undefined;
       const backOff =
         failed === 0 ? 0 : Math.min(MAX_POD_BACK_OFF_MS, this.backOffBaseMs * 2 ** (failed - 1));
       const waitMs = lastFailure === undefined ? 0 : lastFailure + backOff - Date.now();
