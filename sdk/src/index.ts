@@ -57,6 +57,11 @@ export {
   formatValue,
   typeName,
 } from "./expr/index.js";
+export {
+  type KubeConfigLike,
+  KubeConnection,
+  type KubeConnectionSettings,
+} from "./kube-connection.js";
 export { createPluginLogger, type Logger } from "./logger.js";
 export {
   completeMeasurement,

@@ -1,7 +1,6 @@
-import http from "node:http";
-import https from "node:https";
-import tls from "node:tls";
+import type http from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeConnection } from "@sluice/sdk";
 import { KubeApiError } from "./kube-errors.js";
 import {
   consumeWatchStream,
@@ -84,47 +83,33 @@ export interface WatchOptions {
   allowWatchBookmarks?: boolean;
 }
 
-interface ConnectionSettings {
-  headers: Record<string, string>;
-  agent: http.Agent;
-  expiresAt: number;
-}
-
-/** How long credentials from the kubeconfig are reused before asking it again (token refresh). */
-const CREDENTIAL_TTL_MS = 10_000;
-
-/**
- * A small REST client over the API server, for any resource including CRDs. Objects come back
- * as parsed JSON checked only for `metadata` (no class conversion, no Date objects), which
- * keeps informer caches small and lets reconcilers validate with their own schemas.
- * One keep-alive agent is shared by every request.
- */
 /**
  * Connections to the API server: enough for every watch (one per informer) plus the
  * controller's workers, all kept alive once opened.
  */
 const MAX_SOCKETS = 128;
 
+/**
+ * A small REST client over the API server, for any resource including CRDs. Objects come back
+ * as parsed JSON checked only for `metadata` (no class conversion, no Date objects), which
+ * keeps informer caches small and lets reconcilers validate with their own schemas.
+ * Every request shares the SDK's KubeConnection (one keep-alive agent, one TLS context).
+ */
 export class KubeClient {
   readonly server: URL;
-  private agent: http.Agent | undefined;
-  private readonly secure: boolean;
-  private settings: ConnectionSettings | undefined;
-  private settingsPending: Promise<ConnectionSettings> | undefined;
+  private readonly connection: KubeConnection;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    kubeConfig: KubeConfig,
     private readonly options: KubeClientOptions = {},
   ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error("kubeconfig has no current cluster");
-    this.server = new URL(cluster.server);
-    this.secure = this.server.protocol === "https:";
+    this.connection = new KubeConnection(kubeConfig, MAX_SOCKETS);
+    this.server = this.connection.server;
   }
 
   /** Close idle keep-alive connections (call at shutdown). */
   close(): void {
-    this.agent?.destroy();
+    this.connection.close();
   }
 
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -334,60 +319,6 @@ export class KubeClient {
     return { fieldManager: this.options.fieldManager };
   }
 
-  private async connectionSettings(): Promise<ConnectionSettings> {
-    const now = Date.now();
-    if (this.settings !== undefined && this.settings.expiresAt > now) return this.settings;
-    if (this.settingsPending === undefined) {
-      this.settingsPending = this.loadSettings().finally(() => {
-        this.settingsPending = undefined;
-      });
-    }
-    this.settings = await this.settingsPending;
-    return this.settings;
-  }
-
-  private async loadSettings(): Promise<ConnectionSettings> {
-    const opts: https.RequestOptions = {};
-    try {
-      await this.kubeConfig.applyToHTTPSOptions(opts);
-    } catch (error) {
-      // client-node refuses plain-http clusters unless skipTLSVerify is set, but only after it
-      // has filled in headers; a loopback development server over http is still usable.
-      if (this.secure) throw error;
-    }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(opts.headers ?? {})) {
-      if (typeof value === "string" || typeof value === "number") headers[name] = String(value);
-    }
-    if (typeof opts.auth === "string" && opts.auth !== "") {
-      headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
-    }
-    // TLS material is read once and kept on one keep-alive agent so that connections are
-    // reused across requests (client-node would build a fresh agent per request). The pool is
-    // bounded and every idle socket is kept: with more requests in flight than idle sockets
-    // kept, a burst would close and re-handshake connections all the time (profiling showed
-    // TLS setup as the largest cost of an AnalysisRun pass). One TLS context serves them all.
-    if (this.agent === undefined) {
-      const pool = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS };
-      if (this.secure) {
-        const agentOptions: https.AgentOptions = { ...pool };
-        const context: tls.SecureContextOptions = {};
-        if (opts.ca !== undefined) context.ca = opts.ca;
-        if (opts.cert !== undefined) context.cert = opts.cert;
-        if (opts.key !== undefined) context.key = opts.key;
-        agentOptions.secureContext = tls.createSecureContext(context);
-        if (opts.rejectUnauthorized !== undefined) {
-          agentOptions.rejectUnauthorized = opts.rejectUnauthorized;
-        }
-        if (opts.servername !== undefined) agentOptions.servername = opts.servername;
-        this.agent = new https.Agent(agentOptions);
-      } else {
-        this.agent = new http.Agent(pool);
-      }
-    }
-    return { headers, agent: this.agent, expiresAt: Date.now() + CREDENTIAL_TTL_MS };
-  }
-
   private async send(
     method: string,
     path: string,
@@ -397,11 +328,8 @@ export class KubeClient {
     signal: AbortSignal | undefined,
     timing: { timeoutMs?: number; idleTimeoutMs?: number },
   ): Promise<http.IncomingMessage> {
-    const settings = await this.connectionSettings();
-    const url = new URL(this.server.toString().replace(/\/$/, "") + path);
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
-    }
+    const settings = await this.connection.current();
+    const url = this.connection.url(path, query);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { ...settings.headers, Accept: "application/json" };
     if (this.options.userAgent !== undefined) headers["User-Agent"] = this.options.userAgent;
@@ -409,7 +337,7 @@ export class KubeClient {
       headers["Content-Type"] = contentType ?? "application/json";
       headers["Content-Length"] = String(payload.length);
     }
-    const requestFn = this.secure ? https.request : http.request;
+    const requestFn = this.connection.request;
     return new Promise((resolve, reject) => {
       const req = requestFn(url, { method, headers, agent: settings.agent, signal });
       const describeFailure = (reason: string): KubeApiError =>

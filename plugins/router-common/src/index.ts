@@ -1,5 +1,6 @@
 // @sluice/router-common: what the bundled traffic router plugins (plugins/nginx, plugins/smi)
 // share, so each has it once. Test fixtures are under the "./testing" subpath.
+export { KubeHttpClient, KubeHttpError } from "./http-client.js";
 export { sameJson } from "./json.js";
 export {
   apiError,

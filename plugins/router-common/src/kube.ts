@@ -2,14 +2,9 @@
 // ~/.kube/config, else the in-cluster service account (client-node's default order).
 // Objects are read and written as plain JSON through the generic object paths, so what the
 // router compares is exactly what the API server returned.
-import {
-  ApiException,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import { ApiException, KubeConfig } from "@kubernetes/client-node";
 import { isJsonObject, type JsonObject, PluginError } from "@sluice/sdk";
+import { KubeHttpClient, KubeHttpError } from "./http-client.js";
 
 /** Reads `--kubeconfig PATH` / `--kubeconfig=PATH` from argv. */
 export function kubeconfigFlag(argv: readonly string[]): string | undefined {
@@ -47,12 +42,14 @@ export interface ObjectClient {
 
 /** HTTP status of a failed API call, when the failure came from the API server. */
 export function statusOf(error: unknown): number | undefined {
+  if (error instanceof KubeHttpError) return error.code === 0 ? undefined : error.code;
   if (error instanceof ApiException) return error.code;
   if (isJsonObject(error) && typeof error.code === "number") return error.code;
   return undefined;
 }
 
 function serverMessage(error: unknown): string {
+  if (error instanceof KubeHttpError) return error.detail;
   if (error instanceof ApiException) {
     const body: unknown = typeof error.body === "string" ? safeParse(error.body) : error.body;
     if (isJsonObject(body) && typeof body.message === "string") return body.message;
@@ -104,12 +101,16 @@ export function apiError(
  * --show-managed-fields` tells which fields the router owns.
  */
 export function objectClient(
-  kubeConfig: KubeConfig,
+  kube: KubeConfig | KubeHttpClient,
   type: ResourceType,
   fieldManager: string,
 ): ObjectClient {
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  const base = { group: type.group, version: type.version, plural: type.plural };
+  const client = kube instanceof KubeConfig ? new KubeHttpClient(kube) : kube;
+  const prefix = type.group === "" ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+  const collection = (namespace: string) =>
+    `${prefix}/namespaces/${encodeURIComponent(namespace)}/${type.plural}`;
+  const item = (namespace: string, name: string) =>
+    `${collection(namespace)}/${encodeURIComponent(name)}`;
   const asObject = (value: unknown, verb: string, namespace: string, name: string) => {
     if (!isJsonObject(value)) {
       throw new PluginError(
@@ -123,7 +124,7 @@ export function objectClient(
     async get(namespace, name) {
       try {
         return asObject(
-          await api.getNamespacedCustomObject({ ...base, namespace, name }),
+          await client.request("GET", item(namespace, name), {}),
           "get",
           namespace,
           name,
@@ -136,18 +137,16 @@ export function objectClient(
     },
     async create(namespace, body) {
       const name = isJsonObject(body.metadata) ? String(body.metadata.name) : "";
-      const created: unknown = await api.createNamespacedCustomObject({
-        ...base,
-        namespace,
-        body,
-        fieldManager,
-      });
+      const created = await client.request("POST", collection(namespace), { fieldManager }, body);
       return asObject(created, "create", namespace, name);
     },
     async mergePatch(namespace, name, patch) {
-      const patched: unknown = await api.patchNamespacedCustomObject(
-        { ...base, namespace, name, body: patch, fieldManager },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      const patched = await client.request(
+        "PATCH",
+        item(namespace, name),
+        { fieldManager },
+        patch,
+        "application/merge-patch+json",
       );
       return asObject(patched, "patch", namespace, name);
     },
