@@ -195,6 +195,16 @@ async function main(): Promise<void> {
       heapSnapshot ? "--heapsnapshot-signal=SIGUSR2" : "",
     ].join(" ");
     controller = await startController(cluster.kubeconfig, THREADS, dataDir, nodeOptions);
+    // Interrupted (Ctrl-C, kill): take the controller and devcluster down too, so no
+    // process of the run is left behind (the controller's plugins follow the controller).
+    const children = [controller.child, cluster.child];
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        for (const child of children) child.kill("SIGKILL");
+        if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
+        process.exit(130);
+      });
+    }
     const pid = controller.child.pid ?? 0;
     const devPid = cluster.child.pid ?? 0;
     log(`controller pid ${pid}, metrics on ${controller.metricsPort}, log ${controller.logPath}`);
