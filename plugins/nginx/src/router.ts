@@ -81,7 +81,15 @@ export function createNginxRouter(
     extra: AnnotationChanges,
     guard: (live: JsonObject, name: string) => void = () => {},
   ): Promise<void> {
-    const stable = await ingresses.get(info.namespace, stableName);
+    const name = canaryIngressName(info.name, stableName);
+    // The stable and canary Ingresses are read together: one round trip instead of two on
+    // every call. A missing stable Ingress is reported before anything about the canary.
+    const [stableRead, canaryRead] = await Promise.allSettled([
+      ingresses.get(info.namespace, stableName),
+      ownedCanary(info, name),
+    ]);
+    if (stableRead.status === "rejected") throw stableRead.reason;
+    const stable = stableRead.value;
     if (stable === undefined) {
       throw new PluginError(
         `stable ingress \`${stableName}\` not found in namespace ${info.namespace}; create it or fix nginx.stableIngress(es) in Rollout ${info.namespace}/${info.name}`,
@@ -89,10 +97,12 @@ export function createNginxRouter(
       );
     }
     const spec = canarySpec(stable, stableName, info);
-    const name = canaryIngressName(info.name, stableName);
     const weightKey = `${config.annotationPrefix}/canary-weight`;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      const live = await ownedCanary(info, name);
+      let live: JsonObject | undefined;
+      if (attempt > 1) live = await ownedCanary(info, name);
+      else if (canaryRead.status === "fulfilled") live = canaryRead.value;
+      else throw canaryRead.reason;
       if (live !== undefined) guard(live, name);
       const liveWeight = live === undefined ? undefined : Number(annotation(live, weightKey));
       const effective =
