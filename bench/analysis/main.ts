@@ -6,9 +6,18 @@
 //   measurements/s taken (HTTP requests the server answered) against those asked (N per s);
 //   lateness of a measurement: the controller's own histogram of "provider call started"
 //     minus "measurement due" (finishedAt + interval, spec §2.3), p50/p99;
-//   CPU of the controller, its plugin children and devcluster over the window; controller RSS.
+//   CPU of the controller, its plugin children and devcluster over the window, also as CPU
+//     milliseconds per measurement taken (the figure to compare on a shared, noisy machine);
+//   how long due passes waited for one of the controller's AnalysisRun workers, and how long a
+//     pass held one (workers / mean pass time bounds the passes per second);
+//   API requests and plugin calls per measurement; controller RSS.
 //
-//   npx tsc -b bench && node bench/dist/analysis/main.js [--runs N] [--window S] [--threads T]
+//   npx tsc -b bench && node bench/dist/analysis/main.js [--runs N] [--window S]
+//     [--threads T]  the controller's --analysis-threads (default 30)
+//     [--profile]    CPU profiles of devcluster, the controller and its plugins over the window
+//                    only, kept with the logs in the data directory
+//   SLUICE_BENCH_CONTROLLER_MAIN=/path/to/controller/dist/main.js runs another controller
+//   build (for an A/B comparison, run two benchmarks side by side so both see the same load).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -17,14 +26,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { BenchClient, runConcurrently } from "../devcluster/client.js";
-import {
-  cpuSecondsOf,
-  memoryOf,
-  startController,
-  startDevcluster,
-  stopProcess,
-} from "../scale/processes.js";
-import { histogram, histogramDelta, parseSamples, quantile } from "../scale/prom.js";
+import { cpuSecondsOf, memoryOf, startDevcluster, stopProcess } from "../scale/processes.js";
+import { counterBy, histogram, histogramDelta, parseSamples, quantile } from "../scale/prom.js";
+import { type AnalysisController, startAnalysisController } from "./controller.js";
 
 function flag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -35,12 +39,18 @@ function flag(name: string, fallback: number): number {
 
 const RUNS = flag("runs", 2000);
 const WINDOW_S = flag("window", 30);
-const THREADS = flag("threads", 10);
-/** `--profile`: the controller writes a CPU profile into the kept data directory. */
+/** The controller's --analysis-threads (its own default is 30). */
+const THREADS = flag("threads", 30);
+/** `--profile`: every process writes a CPU profile of the window into the kept data directory. */
 const PROFILE = process.argv.includes("--profile");
 const NAMESPACE = "bench";
 const CRD_DIR = new URL("../../../deploy/crds/", import.meta.url).pathname;
 const LATENESS = "sluice_analysis_measurement_lateness_seconds";
+const QUEUE_WAIT = "workqueue_queue_duration_seconds";
+const WORK = "workqueue_work_duration_seconds";
+const K8S_REQUESTS = "controller_clientset_k8s_request_total";
+const PLUGIN_CALLS = "plugin_calls_total";
+const PRELOAD = new URL("./profile-preload.js", import.meta.url).href;
 
 const log = (message: string): void => {
   process.stderr.write(`[bench/analysis ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -58,9 +68,47 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-async function lateness(metricsPort: number) {
+/** The lateness histogram and the AnalysisRun queue's wait histogram, as /metrics has them now. */
+async function histograms(metricsPort: number) {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  return histogram(parseSamples(text, [LATENESS]), LATENESS);
+  const samples = parseSamples(text, [LATENESS, QUEUE_WAIT, WORK, K8S_REQUESTS, PLUGIN_CALLS]);
+  return {
+    lateness: histogram(samples, LATENESS),
+    queueWait: histogram(
+      samples.filter((s) => s.labels.name === "analysisruns"),
+      QUEUE_WAIT,
+    ),
+    // API requests and plugin calls so far, by "verb kind" and by method.
+    requests: counterBy(samples, K8S_REQUESTS, "verb", (l) => l.kind === "analysisruns"),
+    pluginCalls: counterBy(samples, PLUGIN_CALLS, "method"),
+    passes: histogram(
+      samples.filter((s) => s.labels.name === "analysisruns"),
+      WORK,
+    ),
+  };
+}
+
+/** Waits (bounded) until `count` profiles are written, so stopping the processes loses none. */
+async function waitForProfiles(dir: string, count: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let found: string[] = [];
+  while (Date.now() < deadline) {
+    found = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
+    if (found.length >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  log(`only ${found.length} of ${count} profiles were written: ${found.join(", ")}`);
+}
+
+/** Starts (first call) or stops and writes (second call) the preloaded profiler of `pids`. */
+function toggleProfiles(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGUSR2");
+    } catch {
+      // Gone already (a plugin restarted): its profile is simply missing.
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -74,9 +122,14 @@ async function main(): Promise<void> {
   const port = (server.address() as AddressInfo).port;
 
   const dataDir = mkdtempSync(join(tmpdir(), "sluice-bench-analysis-"));
+  if (PROFILE) {
+    // Inherited by devcluster, the controller and (through it) the plugin processes.
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --import=${PRELOAD}`.trim();
+    process.env.SLUICE_BENCH_PROFILE_DIR = dataDir;
+  }
   const cluster = await startDevcluster(dataDir);
   const client = new BenchClient(cluster.access, 8);
-  let controller: Awaited<ReturnType<typeof startController>> | undefined;
+  let controller: AnalysisController | undefined;
   try {
     for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith(".yaml"))) {
       const crd = parseYaml(readFileSync(join(CRD_DIR, file), "utf8"));
@@ -88,12 +141,7 @@ async function main(): Promise<void> {
       if (reply.status !== 201) throw new Error(`CRD ${file}: HTTP ${reply.status}`);
     }
     await client.send("POST", "/api/v1/namespaces", { metadata: { name: NAMESPACE } });
-    controller = await startController(
-      cluster.kubeconfig,
-      THREADS,
-      dataDir,
-      PROFILE ? "--cpu-prof" : "",
-    );
+    controller = await startAnalysisController(cluster.kubeconfig, THREADS, dataDir);
     const controllerPid = controller.child.pid ?? 0;
     log(`controller up (metrics :${controller.metricsPort}); creating ${RUNS} AnalysisRuns`);
 
@@ -125,10 +173,15 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 15_000));
 
     const pids = () => [controllerPid, ...childrenOf(controllerPid)];
+    const devPid = cluster.child.pid ?? 0;
+    const profiled = [devPid, ...pids()];
+    if (PROFILE) toggleProfiles(profiled);
     const cpuBefore = new Map(pids().map((pid) => [pid, cpuSecondsOf(pid)]));
-    const devCpuBefore = cpuSecondsOf(cluster.child.pid ?? 0);
+    const devCpuBefore = cpuSecondsOf(devPid);
     const requestsBefore = requests;
-    const lateBefore = await lateness(controller.metricsPort);
+    const driverCpuBefore = process.cpuUsage();
+    const loadAtStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    const before = await histograms(controller.metricsPort);
     const started = performance.now();
     let peakRss = 0;
     const sampler = setInterval(() => {
@@ -138,8 +191,11 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const seconds = (performance.now() - started) / 1000;
     const taken = requests - requestsBefore;
-    const lateAfter = await lateness(controller.metricsPort);
-    const window = histogramDelta(lateAfter, lateBefore);
+    if (PROFILE) toggleProfiles(profiled);
+    const after = await histograms(controller.metricsPort);
+    const window = histogramDelta(after.lateness, before.lateness);
+    const queueWait = histogramDelta(after.queueWait, before.queueWait);
+    const passes = histogramDelta(after.passes, before.passes);
     let controllerCpu = 0;
     let pluginCpu = 0;
     for (const pid of pids()) {
@@ -147,7 +203,23 @@ async function main(): Promise<void> {
       if (pid === controllerPid) controllerCpu += used;
       else pluginCpu += used;
     }
-    const devCpu = cpuSecondsOf(cluster.child.pid ?? 0) - devCpuBefore;
+    const devCpu = cpuSecondsOf(devPid) - devCpuBefore;
+    const driverUsage = process.cpuUsage(driverCpuBefore);
+    const driverCpu = (driverUsage.user + driverUsage.system) / 1e6;
+    const perTaken = (
+      now: ReadonlyMap<string, number>,
+      then: ReadonlyMap<string, number>,
+    ): Record<string, number> =>
+      Object.fromEntries(
+        [...now]
+          .map(([key, value]): [string, number] => [
+            key,
+            Number(((value - (then.get(key) ?? 0)) / Math.max(1, taken)).toFixed(3)),
+          ])
+          .filter(([, value]) => value > 0),
+      );
+    const perMeasurement = (cpuSeconds: number): number =>
+      taken === 0 ? Number.NaN : Number(((cpuSeconds * 1000) / taken).toFixed(3));
     const p50 = quantile(window, 0.5);
     const p99 = quantile(window, 0.99);
     const report = {
@@ -166,12 +238,40 @@ async function main(): Promise<void> {
         controller: Number((controllerCpu / seconds).toFixed(2)),
         plugins: Number((pluginCpu / seconds).toFixed(2)),
         devcluster: Number((devCpu / seconds).toFixed(2)),
+        // This process: the Web provider's HTTP server (not part of the system measured, but
+        // it shares the cores).
+        benchHttpServer: Number((driverCpu / seconds).toFixed(2)),
+      },
+      cpuMsPerMeasurement: {
+        controller: perMeasurement(controllerCpu),
+        plugins: perMeasurement(pluginCpu),
+        devcluster: perMeasurement(devCpu),
+        total: perMeasurement(controllerCpu + pluginCpu + devCpu),
+      },
+      workerWaitSeconds: {
+        p50: quantile(queueWait, 0.5).estimate,
+        p99: quantile(queueWait, 0.99).estimate,
+        p99AtMost: quantile(queueWait, 0.99).atMost,
+      },
+      // A worker is held for a whole pass (provider call and status write): workers divided by
+      // this mean is the most passes per second the pool allows.
+      passes: {
+        perSecond: Math.round(passes.count / seconds),
+        meanSeconds:
+          passes.count === 0 ? Number.NaN : Number((passes.sum / passes.count).toFixed(4)),
+      },
+      // What one measurement cost in AnalysisRun API requests and plugin calls (window only).
+      perMeasurement: {
+        apiRequests: perTaken(after.requests, before.requests),
+        pluginCalls: perTaken(after.pluginCalls, before.pluginCalls),
       },
       controllerPeakRssMiB: peakRss,
-      analysisThreads: 30,
+      analysisThreads: THREADS,
+      loadAverageAtStart: loadAtStart,
       loadAverage: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (PROFILE) await waitForProfiles(dataDir, profiled.length);
   } finally {
     if (controller !== undefined) await stopProcess(controller.child);
     await stopProcess(cluster.child);

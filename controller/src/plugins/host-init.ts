@@ -1,6 +1,7 @@
 // Init, once per (re)connect of a plugin (DESIGN §3): wait until a freshly started child
 // serves, ask Init, and refuse a plugin whose name or kind differs from its registration.
 import {
+  type Capability,
   type MetricProviderClient,
   PluginCallError,
   PluginKind,
@@ -22,6 +23,8 @@ export interface Connection<C extends TrafficRouterClient | MetricProviderClient
   /** A refusal is remembered for the generation it happened in (re-checked after a restart). */
   refused: { epoch: number; failure: PluginFailure; at: number } | undefined;
   probeFailures: number;
+  /** What the last successful Init declared (common.proto `Capability`). */
+  capabilities: ReadonlySet<Capability>;
 }
 
 export type AnyClient = TrafficRouterClient | MetricProviderClient;
@@ -125,6 +128,7 @@ export async function initialisePlugin(
     return refused;
   }
   conn.refused = undefined;
+  conn.capabilities = new Set(reply.capabilities);
   conn.initialisedFor = epoch;
   log.info({ version: reply.version, epoch }, "plugin initialised");
   return undefined;

@@ -1,8 +1,10 @@
 // The MetricProvider plugin shared by the HTTP providers (spec §5: everything but Job and
 // Kayenta finishes inside Run): Run measures, decides the phase from the metric's conditions
-// and answers a final measurement; GarbageCollect is a no-op; Terminate keeps a final
-// measurement as it is; Resume is declined (no RUNNING measurement is ever answered, so no
-// CAPABILITY_ASYNC_MEASUREMENT is declared).
+// and answers a final measurement; Terminate keeps a final measurement as it is; Resume is
+// declined (no RUNNING measurement is ever answered, so no CAPABILITY_ASYNC_MEASUREMENT is
+// declared). There is nothing to garbage-collect: no garbageCollect method, so the SDK answers
+// GarbageCollect with success and Init declares no CAPABILITY_GARBAGE_COLLECT, which lets the
+// controller skip that call for every trimmed measurement (common.proto).
 import {
   type CallContext,
   type InFlightCall,
@@ -106,7 +108,6 @@ export function httpMetricProvider<C>(
       if (finalPhases.has(measurement.phase)) return { ...measurement };
       return { ...measurement, phase: MeasurementPhase.INCONCLUSIVE, message: "Metric Terminated" };
     },
-    garbageCollect() {},
     getMetadata({ config }) {
       return definition.getMetadata?.(config) ?? {};
     },

@@ -2,6 +2,7 @@
 // the phase (spec §2.5), failures become Error measurements, Terminate keeps a final
 // measurement, Resume is declined, and the condition language is compiled once per expression.
 import {
+  Capability,
   connectMetricProvider,
   createPluginLogger,
   MeasurementPhase,
@@ -156,6 +157,12 @@ describe("httpMetricProvider over gRPC", () => {
       measurement,
     });
     expect(resumed.error?.message).toMatch(/takes no asynchronous measurements/);
+  });
+
+  it("declares no garbage collection (the controller may skip it) yet answers it", async () => {
+    const init = await client.init({ controllerVersion: "test" });
+    expect(init.capabilities).not.toContain(Capability.GARBAGE_COLLECT);
+    expect(init.capabilities).not.toContain(Capability.ASYNC_MEASUREMENT);
   });
 
   it("answers GetMetadata and a no-op GarbageCollect", async () => {

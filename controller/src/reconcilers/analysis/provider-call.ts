@@ -145,6 +145,17 @@ export function toWire(m: Measurement): WireMeasurement {
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
+/** The AnalysisRun as the plugins receive it, encoded on first use and then reused. */
+export type RunJson = () => Buffer;
+
+export function runJsonOnce(run: AnalysisRun): RunJson {
+  let encoded: Buffer | undefined;
+  return () => {
+    encoded ??= json(run);
+    return encoded;
+  };
+}
+
 const VERB: Record<MeasurementTask["action"], string> = {
   run: "run",
   resume: "resume",
@@ -157,13 +168,14 @@ export async function executeTask(
   run: AnalysisRun,
   task: MeasurementTask,
   now: () => number,
+  runJson: RunJson = runJsonOnce(run),
 ): Promise<TaskOutcome> {
   const target = providerTarget(task.metric);
   if ("error" in target) return errorOutcome(task, target.error, now());
   const provider = host.metricProviderFor(target.plugin, {
     timeoutMs: measurementDeadlineMs(target.config),
   });
-  const base = { analysisRun: json(run), metric: json(task.metric), config: json(target.config) };
+  const base = { analysisRun: runJson(), metric: json(task.metric), config: json(target.config) };
   let answer: PluginResult<{ measurement?: WireMeasurement | undefined }>;
   if (task.action === "run") {
     answer = await provider.run(base);
@@ -203,11 +215,12 @@ export async function garbageCollect(
   run: AnalysisRun,
   metric: Metric,
   limit: number,
+  runJson: RunJson = runJsonOnce(run),
 ): Promise<string | undefined> {
   const target = providerTarget(metric);
   if ("error" in target) return target.error;
   const answer = await host.metricProviderFor(target.plugin).garbageCollect({
-    analysisRun: json(run),
+    analysisRun: runJson(),
     metric: json(metric),
     config: json(target.config),
     limit,

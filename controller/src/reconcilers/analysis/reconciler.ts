@@ -22,8 +22,8 @@ import { type KubeObject, RESOURCES, splitObjectKey } from "../../runtime/kube-r
 import { analysisRunLogger, errorMessage } from "../../runtime/logger.js";
 import type { ControllerMetrics } from "../../runtime/metrics.js";
 import type { KeyHandler } from "../../runtime/work-queue.js";
-import { createMergePatch } from "../merge-patch.js";
-import { executeTask, garbageCollect } from "./provider-call.js";
+import { executeTask, garbageCollect, runJsonOnce } from "./provider-call.js";
+import { statusMergePatch } from "./status-patch.js";
 
 export interface AnalysisRunReconcilerDeps {
   client: KubeClient;
@@ -99,7 +99,8 @@ export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandl
     const raw = deps.runs.get(namespace, name);
     if (raw === undefined) return undefined;
     if (raw.metadata.deletionTimestamp !== undefined) return undefined;
-    const log = analysisRunLogger(deps.log, namespace, name);
+    // A child logger costs more than a pass's own planning: made only when there is a line to log.
+    const log = () => analysisRunLogger(deps.log, namespace, name);
     const started = performance.now();
     try {
       const parsed = analysisRunParser.parse(raw);
@@ -118,12 +119,14 @@ export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandl
         return undefined;
       }
       const run = parsed.value;
-      const args = await resolveArgs(deps.client, raw, run);
+      const args = (run.spec.args ?? []).some((arg) => arg.valueFrom !== undefined)
+        ? await resolveArgs(deps.client, raw, run)
+        : {};
       const nowMs = now();
       const planned = planAnalysisRun({ run, nowMs, args });
       if (planned.kind === "completed") {
         if (planned.ttl.deleteNow) {
-          log.info("deleting the analysis run: its ttlStrategy expired");
+          log().info("deleting the analysis run: its ttlStrategy expired");
           try {
             await deps.client.delete(RESOURCES.analysisRuns, namespace, name, {
               ...(raw.metadata.uid === undefined ? {} : { uid: raw.metadata.uid }),
@@ -137,33 +140,43 @@ export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandl
           ? undefined
           : { requeueAfterMs: planned.ttl.requeueAfterMs };
       }
-      const update =
-        planned.kind === "invalid"
-          ? planned.update
-          : completeAnalysisRun({
-              run,
-              context: planned.context,
-              outcomes: await Promise.all(
-                planned.tasks.map((task): Promise<TaskOutcome> => {
-                  if (task.dueAtMs !== undefined)
-                    lateness?.observe(Math.max(0, now() - task.dueAtMs) / 1000);
-                  return executeTask(deps.plugins, run, task, now);
-                }),
-              ),
-              nowMs: now(),
-            });
+      // The run as JSON is the same for every provider call of this pass: encode it once.
+      const runJson = runJsonOnce(run);
+      let decidedAtMs = nowMs;
+      let update = planned.kind === "invalid" ? planned.update : undefined;
+      if (planned.kind === "measure") {
+        const outcomes = await Promise.all(
+          planned.tasks.map((task): Promise<TaskOutcome> => {
+            if (task.dueAtMs !== undefined)
+              lateness?.observe(Math.max(0, now() - task.dueAtMs) / 1000);
+            return executeTask(deps.plugins, run, task, now, runJson);
+          }),
+        );
+        decidedAtMs = now();
+        update = completeAnalysisRun({
+          run,
+          context: planned.context,
+          outcomes,
+          nowMs: decidedAtMs,
+        });
+      }
+      if (update === undefined) return undefined;
       for (const gc of update.garbageCollect) {
-        const problem = await garbageCollect(deps.plugins, run, gc.metric, gc.limit);
+        const problem = await garbageCollect(deps.plugins, run, gc.metric, gc.limit, runJson);
         if (problem !== undefined)
-          log.warn({ metric: gc.metricName, error: problem }, "provider garbage collection failed");
+          log().warn(
+            { metric: gc.metricName, error: problem },
+            "provider garbage collection failed",
+          );
       }
       if (update.changed) await writeStatus(deps, raw, run.status, update.status);
       for (const event of update.events) {
         deps.recorder.event(raw, event.type, event.reason, event.message);
       }
-      return update.requeueAfterMs === undefined
-        ? undefined
-        : { requeueAfterMs: Math.max(0, update.requeueAfterMs) };
+      if (update.requeueAfterMs === undefined) return undefined;
+      // The delay counts from the moment it was decided, not from the end of this pass: the
+      // status write and garbage collection must not push the next measurement later (§2.11).
+      return { requeueAfterMs: Math.max(0, update.requeueAfterMs - (now() - decidedAtMs)) };
     } catch (error) {
       deps.metrics?.analysisRunReconcileFailed(namespace, name);
       throw error;
@@ -183,7 +196,7 @@ async function writeStatus(
   before: AnalysisRunStatus | undefined,
   after: AnalysisRunStatus,
 ): Promise<void> {
-  const patch = createMergePatch(before ?? {}, after);
+  const patch = statusMergePatch(before, after);
   if (patch === undefined) return;
   try {
     await deps.client.patch(

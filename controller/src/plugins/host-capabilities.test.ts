@@ -1,0 +1,84 @@
+// The host skips GarbageCollect for a metric provider whose Init declared no
+// CAPABILITY_GARBAGE_COLLECT (common.proto allows it) and calls it for one that did.
+import { type PluginServerHandle, serveMetricProvider } from "@sluice/sdk";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PluginHost } from "./host.js";
+import { PluginRegistry } from "./registry.js";
+
+const silent = pino({ level: "silent" });
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+describe("PluginHost and plugin capabilities", { timeout: 60_000 }, () => {
+  const collected: number[] = [];
+  /** "plugin method" of every call the host made (its metrics hook sees each one). */
+  const calls: string[] = [];
+  const servers: PluginServerHandle[] = [];
+  let host: PluginHost;
+
+  beforeAll(async () => {
+    const run = () => ({ phase: 2 as const, value: "1" });
+    servers.push(
+      await serveMetricProvider(
+        {
+          name: "test/collects",
+          version: "1",
+          run,
+          garbageCollect: ({ limit }) => {
+            collected.push(limit);
+          },
+        },
+        { listen: "127.0.0.1:0", logger: silent },
+      ),
+      await serveMetricProvider(
+        { name: "test/nothing-to-collect", version: "1", run },
+        { listen: "127.0.0.1:0", logger: silent },
+      ),
+    );
+    const registry = new PluginRegistry({ log: silent, defaults: [] });
+    registry.applyConfigMap({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "argo-rollouts-config", namespace: "argo-rollouts", resourceVersion: "1" },
+      data: {
+        metricProviderPlugins: [
+          `- name: test/collects\n  location: ${servers[0]?.address}`,
+          `- name: test/nothing-to-collect\n  location: ${servers[1]?.address}`,
+        ].join("\n"),
+      },
+    });
+    host = new PluginHost({
+      registry,
+      log: silent,
+      probeIntervalMs: 0,
+      metrics: { observePluginCall: (plugin, method) => calls.push(`${plugin} ${method}`) },
+    });
+  });
+
+  afterAll(async () => {
+    await host.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  const request = { analysisRun: json({}), metric: json({ name: "m" }), config: json({}) };
+
+  it("calls GarbageCollect of a plugin that declares it", async () => {
+    const answer = await host
+      .metricProviderFor("test/collects")
+      .garbageCollect({ ...request, limit: 7 });
+    expect(answer).toEqual({ ok: true, value: {} });
+    expect(collected).toEqual([7]);
+    expect(calls).toContain("test/collects GarbageCollect");
+  });
+
+  it("answers success without a call for a plugin that does not declare it", async () => {
+    const provider = host.metricProviderFor("test/nothing-to-collect");
+    // The plugin still serves measurements: the skip is for GarbageCollect only.
+    const measured = await provider.run(request);
+    expect(measured.ok && measured.value.measurement?.value).toBe("1");
+    const answer = await provider.garbageCollect({ ...request, limit: 3 });
+    expect(answer).toEqual({ ok: true, value: {} });
+    expect(calls).toContain("test/nothing-to-collect Run");
+    expect(calls).not.toContain("test/nothing-to-collect GarbageCollect");
+  });
+});

@@ -1,0 +1,129 @@
+// One AnalysisRun pass against stand-ins for the cluster and the plugin: one provider call and
+// one status write per measurement, and the next pass requeued for the moment the next
+// measurement is due (spec §2.3, §2.11), however long the status write took.
+import { MeasurementPhase } from "@sluice/sdk";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import type { PluginHost } from "../../plugins/host.js";
+import type { EventRecorder } from "../../runtime/events.js";
+import type { Informer } from "../../runtime/informer.js";
+import type { KubeClient } from "../../runtime/kube.js";
+import type { KubeObject } from "../../runtime/kube-resources.js";
+import { analysisRunReconciler } from "./reconciler.js";
+
+const T0 = Date.parse("2026-01-05T10:00:20.400Z");
+const at = (second: number) => `2026-01-05T10:00:${String(second).padStart(2, "0")}Z`;
+
+function runWith(measured: number): KubeObject {
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "AnalysisRun",
+    metadata: { name: "r", namespace: "ns", uid: "u1" },
+    spec: {
+      metrics: [
+        {
+          name: "ok",
+          interval: "1s",
+          provider: { web: { url: "http://127.0.0.1:1/" } },
+        },
+      ],
+    },
+    status: {
+      phase: "Running",
+      startedAt: at(0),
+      metricResults: [
+        {
+          name: "ok",
+          phase: "Running",
+          count: measured,
+          successful: measured,
+          consecutiveSuccess: measured,
+          measurements: Array.from({ length: Math.min(measured, 10) }, (_, i) => ({
+            phase: "Successful",
+            value: "1",
+            startedAt: at(measured - Math.min(measured, 10) + i + 10),
+            finishedAt: at(measured - Math.min(measured, 10) + i + 10),
+          })),
+        },
+      ],
+      runSummary: { count: 1 },
+      dryRunSummary: {},
+    },
+  };
+}
+
+/** The reconciler's collaborators, recording what it asked of them; the clock is simulated. */
+function harness(raw: KubeObject, writeTakesMs: number) {
+  let clock = T0;
+  const patches: unknown[] = [];
+  const calls: string[] = [];
+  const client = {
+    patch: async (_type: unknown, _ns: unknown, _name: unknown, body: unknown) => {
+      patches.push(body);
+      clock += writeTakesMs;
+      return raw;
+    },
+  };
+  const reply = (method: string, value: object) => async () => {
+    calls.push(method);
+    clock += 20;
+    return { ok: true, value };
+  };
+  const plugins = {
+    metricProviderFor: () => ({
+      run: reply("Run", {
+        measurement: {
+          phase: MeasurementPhase.SUCCESSFUL,
+          value: "1",
+          message: "",
+          metadata: {},
+          startedAt: new Date(clock),
+          finishedAt: new Date(clock),
+        },
+      }),
+      // What the host answers for a plugin without CAPABILITY_GARBAGE_COLLECT: no call.
+      garbageCollect: async () => ({ ok: true, value: {} }),
+      getMetadata: reply("GetMetadata", { metadata: {} }),
+    }),
+  };
+  const reconcile = analysisRunReconciler({
+    client: client as unknown as KubeClient,
+    runs: { get: () => raw } as unknown as Informer,
+    recorder: { event: () => {}, warning: () => {} } as unknown as EventRecorder,
+    plugins: plugins as unknown as PluginHost,
+    log: pino({ level: "silent" }),
+    now: () => clock,
+  });
+  return { reconcile: () => reconcile("ns/r"), patches, calls, clock: () => clock };
+}
+
+describe("analysisRunReconciler", () => {
+  it("records a due measurement with one status write and requeues for the next due time", async () => {
+    // Ten measurements kept, the last finished at 10:00:19: the next one is due after 10:00:20.
+    const h = harness(runWith(10), 300);
+    const result = await h.reconcile();
+    expect(h.calls).toEqual(["Run"]);
+    expect(h.patches).toHaveLength(1);
+    const written = h.patches[0] as {
+      status: { metricResults: { count: number; measurements: { startedAt: string }[] }[] };
+    };
+    const [result0] = written.status.metricResults;
+    expect(result0?.count).toBe(11);
+    // Retention (10 by default): the oldest measurement went, the new one is last.
+    expect(result0?.measurements).toHaveLength(10);
+    expect(result0?.measurements.at(-1)?.startedAt).toBe(at(20));
+    // Measured at 10:00:20.4 (finishedAt 10:00:20): due just after 10:00:21. The 300 ms the
+    // status write took are not added on top.
+    const dueAt = Date.parse(at(21)) + 1;
+    expect(result).toEqual({ requeueAfterMs: dueAt - h.clock() });
+  });
+
+  it("takes no measurement before it is due and writes nothing", async () => {
+    const h = harness(runWith(21), 300);
+    const result = await h.reconcile();
+    expect(h.calls).toEqual([]);
+    expect(h.patches).toEqual([]);
+    // The last measurement finished at 10:00:30 (after the simulated now): due after 10:00:31.
+    expect(result).toEqual({ requeueAfterMs: Date.parse(at(31)) + 1 - h.clock() });
+  });
+});
