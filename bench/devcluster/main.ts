@@ -9,6 +9,7 @@ import { type Access, BenchClient, percentile, runConcurrently } from "./client.
 // Benchmark of devcluster (issue 3): memory with 20k CRs + 20k ReplicaSets + 20k Pods, create
 // throughput with 8 requests in flight, list latency, and watch fan-out latency.
 // Run: node bench/dist/devcluster/main.js [--objects 20000] [--watchers 100] [--rate 1000] [--seconds 10]
+//        [--in-flight 8] [--cli OTHER/devcluster/dist/cli.js]; DEVCLUSTER_NODE_ARGS="--cpu-prof" profiles it.
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "10" },
     "in-flight": { type: "string", default: "8" },
+    // Another build of devcluster's CLI, to compare two versions on the same machine.
+    cli: { type: "string" },
   },
 });
 const OBJECTS = Number(values.objects);
@@ -24,7 +27,7 @@ const WATCHERS = Number(values.watchers);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const IN_FLIGHT = Number(values["in-flight"]);
-const CLI = new URL("../../../devcluster/dist/cli.js", import.meta.url).pathname;
+const CLI = values.cli ?? new URL("../../../devcluster/dist/cli.js", import.meta.url).pathname;
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -45,12 +48,24 @@ function cpuMsOf(pid: number): number {
 }
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; access: Access }> {
-  const child = spawn(process.execPath, [CLI, "start", "--data-dir", dataDir, "--port", "0"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  // DEVCLUSTER_NODE_ARGS: extra node flags for devcluster alone, e.g. "--cpu-prof".
+  const nodeArgs = (process.env.DEVCLUSTER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, CLI, "start", "--data-dir", dataDir, "--port", "0"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => {
+      // What devcluster prints (for example with DEVCLUSTER_NODE_ARGS=--trace-gc) goes to
+      // stderr with a timestamp, so it can be lined up with the phases.
+      if (process.env.DEVCLUSTER_BENCH_ECHO === "1")
+        process.stderr.write(
+          `[devcluster ${new Date().toISOString().slice(11, 23)}] ${chunk.toString()}`,
+        );
       output += chunk.toString();
       const match = /serving (https:\/\/\S+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
@@ -133,6 +148,24 @@ function replicaSet(i: number): Record<string, unknown> {
       },
     },
   };
+}
+
+/**
+ * Waits until devcluster's own work has settled (its simulated controllers finish writing
+ * statuses for a while after the last pod is Ready), so the list figures count only the lists.
+ */
+async function waitUntilQuiet(pid: number): Promise<{ waitedMs: number; lastCpuShare: number }> {
+  const started = performance.now();
+  let share = 1;
+  let quietSamples = 0;
+  while (performance.now() - started < 60_000) {
+    const before = cpuMsOf(pid);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    share = (cpuMsOf(pid) - before) / 500;
+    quietSamples = share < 0.05 ? quietSamples + 1 : 0;
+    if (quietSamples >= 2) break;
+  }
+  return { waitedMs: Math.round(performance.now() - started), lastCpuShare: share };
 }
 
 async function timeList(
@@ -331,6 +364,8 @@ async function main(): Promise<void> {
     results.memoryWithAllObjects = memoryOf(pid);
     log(`devcluster memory: ${JSON.stringify(results.memoryWithAllObjects)}`);
 
+    results.quietBeforeLists = await waitUntilQuiet(pid);
+    log(`devcluster settled: ${JSON.stringify(results.quietBeforeLists)}`);
     results.listCustomResources = await timeList(
       client,
       pid,
@@ -350,7 +385,13 @@ async function main(): Promise<void> {
 
     cpuBefore = cpuMsOf(pid);
     const watchStarted = performance.now();
-    results.watch = await watchFanOut(access, client);
+    const watch = await watchFanOut(access, client);
+    results.watch = watch;
+    const watchCpuMs = cpuMsOf(pid) - cpuBefore;
+    results.serverCpuMsDuringWatch = watchCpuMs;
+    // Per event delivered to one watcher, the writer's create included (µs).
+    results.serverCpuUsPerDelivery =
+      Math.round((watchCpuMs * 1000 * 100) / Math.max(1, watch.deliveries ?? 0)) / 100;
     results.serverCpuShareDuringWatch =
       Math.round(((cpuMsOf(pid) - cpuBefore) / (performance.now() - watchStarted)) * 100) / 100;
     log(`watch: ${JSON.stringify(results.watch)}`);

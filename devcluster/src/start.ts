@@ -32,6 +32,8 @@ export interface DevClusterOptions {
   /** Unsent bytes after which a watcher is disconnected as too slow (default 16 MiB). */
   maxWatchBufferBytes?: number;
   bookmarkIntervalMs?: number;
+  /** Least time between two writes to each watcher while changes stream in (default 2 ms). */
+  watchFlushIntervalMs?: number;
   /** Also fsync every write (survives power loss, slower). Default false. */
   fsync?: boolean;
   logger?: Logger;
@@ -148,6 +150,9 @@ export async function startDevClusterServer(
   const watches = new WatchHub(store, {
     maxBufferedBytes: options.maxWatchBufferBytes ?? 16 * 1024 * 1024,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
+    ...(options.watchFlushIntervalMs !== undefined
+      ? { flushIntervalMs: options.watchFlushIntervalMs }
+      : {}),
   });
   const tls = loadOrCreateTlsMaterial(dataDir);
   const token = loadOrCreateToken(dataDir);

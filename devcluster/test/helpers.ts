@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,4 +117,48 @@ export function field(value: unknown, ...path: Array<string | number>): unknown 
     current = (current as Record<string | number, unknown>)[key];
   }
   return current;
+}
+
+export type TestCluster = Awaited<ReturnType<typeof startTestCluster>>;
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real kubectl against the cluster (its own HOME, so no user config leaks in). */
+export function kubectl(cluster: TestCluster, args: string[], stdin = ""): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      "kubectl",
+      args,
+      {
+        env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOME: cluster.dataDir },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+          stdout,
+          stderr,
+        }),
+    );
+    child.stdin?.end(stdin);
+  });
+}
+
+/** kubectl's stdout; a failure throws with its stderr. */
+export async function kubectlOk(cluster: TestCluster, ...args: string[]): Promise<string> {
+  const result = await kubectl(cluster, args);
+  if (result.code !== 0)
+    throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Writes a manifest into the cluster's data directory and answers its path. */
+export function writeManifest(cluster: TestCluster, name: string, text: string): string {
+  const path = join(cluster.dataDir, name);
+  writeFileSync(path, text);
+  return path;
 }

@@ -1,46 +1,21 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startTestCluster, waitFor } from "./helpers.js";
+import {
+  kubectlOk,
+  kubectl as runKubectl,
+  startTestCluster,
+  waitFor,
+  writeManifest,
+} from "./helpers.js";
 
 // The real kubectl (installed at /usr/bin/kubectl on the build machines) against devcluster.
 type Cluster = Awaited<ReturnType<typeof startTestCluster>>;
 let cluster: Cluster;
+const kubectl = (...args: string[]) => runKubectl(cluster, args);
+const ok = (...args: string[]) => kubectlOk(cluster, ...args);
+const manifest = (name: string, text: string) => writeManifest(cluster, name, text);
 const CRD = new URL("./fixtures/rollout-crd.yaml", import.meta.url).pathname;
-
-function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "kubectl",
-      args,
-      {
-        env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOME: cluster.dataDir },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
-          stdout,
-          stderr,
-        }),
-    );
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const result = await kubectl(...args);
-  if (result.code !== 0)
-    throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
-
-function manifest(name: string, text: string): string {
-  const path = join(cluster.dataDir, name);
-  writeFileSync(path, text);
-  return path;
-}
 
 const ROLLOUT = `apiVersion: argoproj.io/v1alpha1
 kind: Rollout

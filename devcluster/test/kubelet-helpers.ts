@@ -1,5 +1,4 @@
-import { execFile } from "node:child_process";
-import { call, field, type startTestCluster, waitFor } from "./helpers.js";
+import { call, field, kubectl as runKubectl, type startTestCluster, waitFor } from "./helpers.js";
 
 export type Cluster = Awaited<ReturnType<typeof startTestCluster>>;
 export const PODS = "/api/v1/namespaces/default/pods";
@@ -70,26 +69,9 @@ export async function createOk(cluster: Cluster, path: string, body: unknown): P
   return res.body;
 }
 
-export function kubectl(
-  cluster: Cluster,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "kubectl",
-      args,
-      {
-        env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOME: cluster.dataDir },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
-          stdout,
-          stderr,
-        }),
-    );
-  });
+/** Runs the real kubectl against the cluster. */
+export function kubectl(cluster: Cluster, ...args: string[]) {
+  return runKubectl(cluster, args);
 }
 
 export function time(value: unknown): number {

@@ -22,6 +22,9 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** `Strict` turns fields a CRD schema does not declare into a 400 instead of pruning them. */
   fieldValidation?: string;
+  /** Server-side apply: the field manager (`fieldManager`) and whether it takes fields over. */
+  fieldManager?: string;
+  force?: boolean;
 }
 
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
@@ -176,7 +179,11 @@ export class ObjectApi {
     options: WriteOptions = {},
   ): KubeObject {
     const obj = this.checkIdentity(type, body, namespace);
+    const managedFields = obj.metadata.managedFields;
     initializeMetadata(obj, new Date());
+    // Only a server-side apply that creates the object brings the fields it owns.
+    if (options.fieldManager !== undefined && managedFields !== undefined)
+      obj.metadata.managedFields = managedFields;
     if (type.statusSubresource) {
       const status = initialStatus(type.plural);
       if (status === undefined) delete obj.status;
@@ -255,6 +262,9 @@ export class ObjectApi {
       generation: previous.generation ?? 1,
     };
     if (type.namespaced) obj.metadata.namespace = namespace;
+    // An update that does not mention managedFields keeps them, as on the API server.
+    if (obj.metadata.managedFields === undefined && previous.managedFields !== undefined)
+      obj.metadata.managedFields = previous.managedFields;
     if (previous.deletionTimestamp) obj.metadata.deletionTimestamp = previous.deletionTimestamp;
     else delete obj.metadata.deletionTimestamp;
     if (previous.deletionGracePeriodSeconds !== undefined)

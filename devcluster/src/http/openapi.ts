@@ -1,11 +1,15 @@
 import { createHash } from "node:crypto";
 import type { Registry, ResourceType } from "../api/registry.js";
+import { schemasFor } from "./openapi-schemas.js";
 
 /**
- * Just enough OpenAPI v3 for kubectl: one document per group/version whose PATCH operations
- * carry `x-kubernetes-group-version-kind` and the `fieldValidation` parameter. Seeing that,
- * kubectl leaves validation to the server instead of downloading full schemas, and computes
- * apply patches from its built-in types (strategic) or as merge patches (custom resources).
+ * OpenAPI for kubectl. v3: one document per group/version whose PATCH operations carry
+ * `x-kubernetes-group-version-kind` and the `fieldValidation` parameter (seeing that, kubectl
+ * leaves validation to the server), and whose components hold each kind's schema (what
+ * `kubectl explain` reads). The operations declare no request body, so kubectl computes apply
+ * patches from its built-in types (strategic) or as merge patches (custom resources), never
+ * from these schemas. v2 (`/openapi/v2`, JSON only): the same schemas as Swagger 2.0
+ * definitions, without paths, for older clients.
  */
 function gvPath(group: string, version: string): string {
   return group === "" ? `api/${version}` : `apis/${group}/${version}`;
@@ -37,7 +41,17 @@ function documentFor(types: ResourceType[]): Record<string, unknown> {
     openapi: "3.0.0",
     info: { title: "Kubernetes (devcluster)", version: "v1.32.0" },
     paths: Object.assign({}, ...types.map(operations)),
-    components: { schemas: {} },
+    components: { schemas: schemasFor(types, "v3") },
+  };
+}
+
+/** The Swagger 2.0 document: every served kind's schema, no paths (see above). */
+export function openApiV2(registry: Registry): Record<string, unknown> {
+  return {
+    swagger: "2.0",
+    info: { title: "Kubernetes (devcluster)", version: "v1.32.0" },
+    paths: {},
+    definitions: schemasFor(registry.all(), "v2"),
   };
 }
 

@@ -1,66 +1,12 @@
 import { ApiError, badRequest } from "../api/errors.js";
+import { type MessageSchema, PROTOBUF_KINDS } from "./protobuf-schemas.js";
 
 /**
- * Decodes the Kubernetes protobuf envelope for the few kinds kubectl creates with protobuf
- * bodies (`kubectl create namespace|configmap|secret|serviceaccount`). Everything else in
- * protobuf answers 415; kubectl sends JSON for `apply`, `patch`, `replace`, ...
+ * Decodes the Kubernetes protobuf envelope (the magic `k8s\0`, then a runtime.Unknown whose
+ * `raw` holds the object) for the kinds kubectl's `create` generators send as protobuf (see
+ * protobuf-schemas.ts). Other kinds answer 415; kubectl sends JSON for `apply`, `patch`,
+ * `replace`, ...
  */
-type FieldType = "string" | "int" | "bool" | "bytes" | "stringMap" | "bytesMap" | MessageSchema;
-interface FieldSpec {
-  name: string;
-  type: FieldType;
-  repeated?: boolean;
-}
-type MessageSchema = { [fieldNumber: number]: FieldSpec };
-
-const OWNER_REFERENCE: MessageSchema = {
-  1: { name: "kind", type: "string" },
-  3: { name: "name", type: "string" },
-  4: { name: "uid", type: "string" },
-  5: { name: "apiVersion", type: "string" },
-  6: { name: "controller", type: "bool" },
-  7: { name: "blockOwnerDeletion", type: "bool" },
-};
-
-const OBJECT_META: MessageSchema = {
-  1: { name: "name", type: "string" },
-  2: { name: "generateName", type: "string" },
-  3: { name: "namespace", type: "string" },
-  6: { name: "resourceVersion", type: "string" },
-  11: { name: "labels", type: "stringMap" },
-  12: { name: "annotations", type: "stringMap" },
-  13: { name: "ownerReferences", type: OWNER_REFERENCE, repeated: true },
-  14: { name: "finalizers", type: "string", repeated: true },
-};
-
-const LOCAL_REFERENCE: MessageSchema = { 1: { name: "name", type: "string" } };
-
-const KINDS: Record<string, MessageSchema> = {
-  Namespace: {
-    1: { name: "metadata", type: OBJECT_META },
-    2: { name: "spec", type: { 1: { name: "finalizers", type: "string", repeated: true } } },
-  },
-  ConfigMap: {
-    1: { name: "metadata", type: OBJECT_META },
-    2: { name: "data", type: "stringMap" },
-    3: { name: "binaryData", type: "bytesMap" },
-    4: { name: "immutable", type: "bool" },
-  },
-  Secret: {
-    1: { name: "metadata", type: OBJECT_META },
-    2: { name: "data", type: "bytesMap" },
-    3: { name: "type", type: "string" },
-    4: { name: "stringData", type: "stringMap" },
-    5: { name: "immutable", type: "bool" },
-  },
-  ServiceAccount: {
-    1: { name: "metadata", type: OBJECT_META },
-    2: { name: "secrets", type: LOCAL_REFERENCE, repeated: true },
-    3: { name: "imagePullSecrets", type: LOCAL_REFERENCE, repeated: true },
-    4: { name: "automountServiceAccountToken", type: "bool" },
-  },
-};
-
 interface RawField {
   number: number;
   varint?: bigint;
@@ -109,9 +55,25 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
       value = field.bytes?.toString("utf8") ?? "";
       // proto3 sends empty strings for unset optional fields; JSON clients omit them.
       if (value === "" && !spec.repeated) continue;
-    } else if (spec.type === "int") value = Number(field.varint ?? 0n);
-    else if (spec.type === "bool") value = field.varint === 1n;
-    else if (spec.type === "bytes") value = field.bytes?.toString("base64") ?? "";
+    } else if (spec.type === "int" || spec.type === "int0") {
+      value = Number(BigInt.asIntN(64, field.varint ?? 0n));
+      if (value === 0 && spec.type === "int0") continue;
+    } else if (spec.type === "bool" || spec.type === "bool0") {
+      value = field.varint === 1n;
+      if (value === false && spec.type === "bool0") continue;
+    } else if (spec.type === "intOrString") {
+      value = intOrString(field.bytes ?? Buffer.alloc(0));
+      if (value === undefined) continue;
+    } else if (spec.type === "quantityMap") {
+      // map<string, resource.Quantity>; a Quantity is a message whose field 1 is its text.
+      const entry = readFields(field.bytes ?? Buffer.alloc(0));
+      const key = entry.find((f) => f.number === 1)?.bytes?.toString("utf8") ?? "";
+      const quantity = readFields(entry.find((f) => f.number === 2)?.bytes ?? Buffer.alloc(0));
+      const map = (result[spec.name] ?? {}) as Record<string, string>;
+      map[key] = quantity.find((f) => f.number === 1)?.bytes?.toString("utf8") ?? "0";
+      result[spec.name] = map;
+      continue;
+    } else if (spec.type === "bytes") value = field.bytes?.toString("base64") ?? "";
     else if (spec.type === "stringMap" || spec.type === "bytesMap") {
       const entry = readFields(field.bytes ?? Buffer.alloc(0));
       const key = entry.find((f) => f.number === 1)?.bytes?.toString("utf8") ?? "";
@@ -120,12 +82,28 @@ function decodeMessage(buffer: Buffer, schema: MessageSchema): Record<string, un
       map[key] = spec.type === "stringMap" ? raw.toString("utf8") : raw.toString("base64");
       result[spec.name] = map;
       continue;
-    } else value = decodeMessage(field.bytes ?? Buffer.alloc(0), spec.type);
+    } else {
+      const decoded = decodeMessage(field.bytes ?? Buffer.alloc(0), spec.type);
+      if (spec.inline) {
+        Object.assign(result, decoded);
+        continue;
+      }
+      value = decoded;
+    }
     if (spec.repeated)
       result[spec.name] = [...((result[spec.name] as unknown[] | undefined) ?? []), value];
     else result[spec.name] = value;
   }
   return result;
+}
+
+/** intstr.IntOrString: type (0 int, 1 string), intVal, strVal; JSON writes just the value. */
+function intOrString(buffer: Buffer): number | string | undefined {
+  const fields = readFields(buffer);
+  const kind = fields.find((f) => f.number === 1)?.varint ?? 0n;
+  if (kind === 1n) return fields.find((f) => f.number === 3)?.bytes?.toString("utf8");
+  const raw = fields.find((f) => f.number === 2)?.varint;
+  return raw === undefined ? undefined : Number(BigInt.asIntN(32, raw));
 }
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -142,12 +120,12 @@ export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> 
   });
   const typeMeta = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
   const kind = typeMeta.kind ?? "";
-  const schema = KINDS[kind];
+  const schema = PROTOBUF_KINDS[kind];
   if (!schema) {
     throw new ApiError(
       415,
       "UnsupportedMediaType",
-      `devcluster decodes protobuf bodies only for ${Object.keys(KINDS).join(", ")}, not ${kind || "this kind"}; send the object as JSON (for example kubectl apply -f)`,
+      `devcluster decodes protobuf bodies only for ${Object.keys(PROTOBUF_KINDS).join(", ")}, not ${kind || "this kind"}; send the object as JSON (for example kubectl apply -f)`,
     );
   }
   const raw = Buffer.from(String(envelope.raw ?? ""), "base64");

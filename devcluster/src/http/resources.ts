@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError, badRequest, notFound } from "../api/errors.js";
 import type { DeleteOptions, ObjectApi, PropagationPolicy, WriteOptions } from "../api/objects.js";
+import { applyObject } from "../api/patch/server-side-apply.js";
 import { apiVersionOf, type ResourceType, storageKey } from "../api/registry.js";
 import {
   type FieldSelector,
@@ -11,8 +12,8 @@ import {
   parseLabelSelector,
 } from "../api/selectors.js";
 import { isObject, type KubeObject } from "../api/types.js";
-import type { StoredEntry } from "../store/store.js";
 import { evictPod } from "./eviction.js";
+import { serveList } from "./list.js";
 import { mediaType, parseBody, readBody, wantsTable } from "./request.js";
 import { getScale, updateScale } from "./scale.js";
 import { toTable } from "./table.js";
@@ -28,14 +29,9 @@ export interface ResourceContext {
   query: URLSearchParams;
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(code, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+import { sendJson } from "./send.js";
+
+export { sendJson };
 
 function selectors(ctx: ResourceContext): { labels: LabelSelector; fields: FieldSelector } {
   return {
@@ -67,101 +63,19 @@ function integerParam(query: URLSearchParams, name: string): number | undefined 
   return Number(raw);
 }
 
-interface ContinueToken {
-  rv: number;
-  after: string;
-}
-
-function decodeContinue(token: string): ContinueToken {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown;
-    if (isObject(parsed) && typeof parsed.rv === "number" && typeof parsed.after === "string") {
-      return { rv: parsed.rv, after: parsed.after };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw badRequest(`continue token "${token}" is not valid; start the list again without it`);
-}
-
-function positionKey(entry: StoredEntry): string {
-  return `${entry.obj.metadata.namespace ?? ""}/${entry.obj.metadata.name ?? ""}`;
-}
-
-function list(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse): void {
+function list(
+  ctx: ResourceContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> | undefined {
   const { labels, fields } = selectors(ctx);
-  const key = storageKey(ctx.type);
-  const all = ctx.api.store.list(key, ctx.type.namespaced ? ctx.namespace : undefined);
-  const limit = integerParam(ctx.query, "limit");
-  const token = ctx.query.get("continue");
-  let start = 0;
-  let listRv = ctx.api.store.currentResourceVersion;
-  if (token) {
-    const position = decodeContinue(token);
-    listRv = position.rv;
-    let low = 0;
-    let high = all.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      const entry = all[middle];
-      if (entry && positionKey(entry) <= position.after) low = middle + 1;
-      else high = middle;
-    }
-    start = low;
-  }
-  const filtering = labels.length > 0 || fields.length > 0;
-  const selected: StoredEntry[] = [];
-  let next: string | undefined;
-  for (let i = start; i < all.length; i++) {
-    const entry = all[i];
-    if (!entry) continue;
-    if (
-      filtering &&
-      !(matchesLabels(labels, entry.obj.metadata.labels) && matchesFields(fields, entry.obj))
-    )
-      continue;
-    if (limit !== undefined && limit > 0 && selected.length === limit) {
-      const last = selected[selected.length - 1];
-      if (last)
-        next = Buffer.from(JSON.stringify({ rv: listRv, after: positionKey(last) })).toString(
-          "base64url",
-        );
-      break;
-    }
-    selected.push(entry);
-  }
-  const metadata: Record<string, unknown> = { resourceVersion: String(listRv) };
-  if (next) metadata.continue = next;
-  if (wantsTable(req)) {
-    sendJson(
-      res,
-      200,
-      toTable(
-        ctx.type,
-        selected.map((e) => e.obj),
-        ctx.query.get("includeObject") ?? "Metadata",
-        metadata,
-      ),
-    );
-    return;
-  }
-  // Items are streamed from their cached JSON in batches: a 20,000-object list is never
-  // serialized again, nor held as one giant string.
-  const head = JSON.stringify({
-    kind: `${ctx.type.kind}List`,
-    apiVersion: apiVersionOf(ctx.type),
-    metadata,
+  return serveList(ctx.api.store, ctx.type, ctx.type.namespaced ? ctx.namespace : undefined, res, {
+    labels,
+    fields,
+    limit: integerParam(ctx.query, "limit"),
+    continueToken: ctx.query.get("continue") ?? undefined,
+    table: wantsTable(req) ? (ctx.query.get("includeObject") ?? "Metadata") : undefined,
   });
-  res.writeHead(200, { "content-type": "application/json" });
-  res.write(`${head.slice(0, -1)},"items":[`);
-  for (let i = 0; i < selected.length; i += 500) {
-    const batch = selected
-      .slice(i, i + 500)
-      .map((e) => e.json)
-      .join(",");
-    res.write(i === 0 ? batch : `,${batch}`);
-  }
-  res.end("]}");
 }
 
 function watch(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse): void {
@@ -392,6 +306,19 @@ export async function handleResource(
         await readBody(req),
         contentType === "application/apply-patch+yaml" ? "application/yaml" : contentType,
       );
+      if (contentType === "application/apply-patch+yaml") {
+        const existed = api.store.get(storageKey(type), type.namespaced ? namespace : "", name);
+        const force = ctx.query.get("force");
+        if (force !== null && force !== "true" && force !== "false")
+          throw badRequest(`force must be true or false, got "${force}"`);
+        const fieldManager = ctx.query.get("fieldManager") ?? undefined;
+        const applied = applyObject(api, type, namespace, name, body, {
+          ...writeOptions(ctx.query),
+          force: force === "true",
+          ...(fieldManager !== undefined ? { fieldManager } : {}),
+        });
+        return sendObject(res, existed ? 200 : 201, applied);
+      }
       return sendObject(
         res,
         200,

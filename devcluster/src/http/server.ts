@@ -6,7 +6,7 @@ import { ApiError } from "../api/errors.js";
 import type { ObjectApi } from "../api/objects.js";
 import type { TlsMaterial } from "../tls/certificate.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from "./discovery.js";
-import { openApiV3 } from "./openapi.js";
+import { openApiV2, openApiV3 } from "./openapi.js";
 import { parseApiPath } from "./request.js";
 import { handleResource, sendJson } from "./resources.js";
 import type { WatchHub } from "./watch.js";
@@ -74,12 +74,21 @@ async function route(
     if (!document) throw new ApiError(404, "NotFound", `no OpenAPI document at ${path}`);
     return sendJson(res, 200, document);
   }
+  if (path === "/openapi/v2") {
+    // client-go asks for the protobuf encoding first; like the API server with an encoding it
+    // cannot produce, devcluster answers 406, and clients that accept JSON get JSON.
+    const accept = String(req.headers.accept ?? "");
+    if (accept !== "" && !/application\/json|\*\/\*/.test(accept)) {
+      throw new ApiError(
+        406,
+        "NotAcceptable",
+        `devcluster serves /openapi/v2 only as application/json, not ${accept}`,
+      );
+    }
+    return sendJson(res, 200, openApiV2(api.registry));
+  }
   if (path.startsWith("/openapi/")) {
-    throw new ApiError(
-      404,
-      "NotFound",
-      "devcluster publishes only the OpenAPI v3 operation index (/openapi/v3)",
-    );
+    throw new ApiError(404, "NotFound", `no OpenAPI document at ${path}`);
   }
   const segments = path.split("/").filter((s) => s !== "");
   if (segments[0] === "apis" && segments.length === 2) {

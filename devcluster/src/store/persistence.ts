@@ -7,6 +7,7 @@ import {
   readFileSync,
   renameSync,
   writeSync,
+  writevSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { KubeObject } from "../api/types.js";
@@ -31,6 +32,7 @@ export interface LoadedState {
 
 const SNAPSHOT = "snapshot.jsonl";
 const LOG = "changes.log";
+const CLOSE_LINE = Buffer.from("}\n");
 
 function objectId(key: string, obj: KubeObject): string {
   return `${key}\u0000${obj.metadata.namespace ?? ""}\u0000${obj.metadata.name ?? ""}`;
@@ -89,16 +91,26 @@ export class Persistence {
     return { resourceVersion, objects: [...objects.values()], skippedLines };
   }
 
-  /** Appends one change; `objectJson` is the object already serialized by the store. */
-  append(record: LogRecord, objectJson?: string): void {
-    const line =
-      record.op === "put" && objectJson !== undefined
-        ? `{"op":"put","k":${JSON.stringify(record.k)},"rv":${record.rv},"o":${objectJson}}\n`
-        : `${JSON.stringify(record)}\n`;
-    const bytes = Buffer.from(line, "utf8");
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(this.logFd, bytes, offset);
-    this.logBytes += bytes.length;
+  /** Appends one change; `objectBytes` is the object already serialized (UTF-8) by the store. */
+  append(record: LogRecord, objectBytes?: Buffer): void {
+    // A put reuses the store's bytes of the object between a prefix and a suffix: the object
+    // is neither serialized nor encoded again for the log.
+    const parts =
+      record.op === "put" && objectBytes !== undefined
+        ? [
+            Buffer.from(`{"op":"put","k":${JSON.stringify(record.k)},"rv":${record.rv},"o":`),
+            objectBytes,
+            CLOSE_LINE,
+          ]
+        : [Buffer.from(`${JSON.stringify(record)}\n`, "utf8")];
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    let written = writevSync(this.logFd, parts);
+    if (written < total) {
+      // A short write (rare: disk full, signals): finish from one contiguous copy.
+      const whole = Buffer.concat(parts);
+      while (written < total) written += writeSync(this.logFd, whole, written);
+    }
+    this.logBytes += total;
     if (this.options.fsync) fsyncSync(this.logFd);
   }
 

@@ -6,6 +6,8 @@ export interface StoredEntry {
   obj: KubeObject;
   /** The object serialized once at write time; lists and watches reuse it. */
   json: string;
+  /** `json` as UTF-8, encoded once: lists and the log write these bytes as they are. */
+  bytes: Buffer;
   rv: number;
 }
 
@@ -19,6 +21,7 @@ export interface ChangeEvent {
   rv: number;
   obj: KubeObject;
   json: string;
+  bytes: Buffer;
   /** The object before the change (MODIFIED and DELETED), for selector transitions. */
   previous?: KubeObject;
 }
@@ -34,6 +37,16 @@ export interface StoreOptions {
   historySize: number;
   fsync: boolean;
   compactAfterBytes: number;
+}
+
+/**
+ * UTF-8 bytes of a JSON text in their own allocation. Buffer.from would slice small strings out
+ * of a shared 8 KiB pool, and one long-lived object would then pin a whole slab.
+ */
+export function utf8Bytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text, "utf8"));
+  bytes.write(text, 0, "utf8");
+  return bytes;
 }
 
 function entryKey(namespace: string, name: string): string {
@@ -61,14 +74,10 @@ export class Store {
     this.skippedLogLines = loaded.skippedLines;
     for (const { key, obj } of loaded.objects) {
       const rv = Number(obj.metadata.resourceVersion ?? 0);
+      const json = JSON.stringify(obj);
       this.bucket(key).entries.set(
         entryKey(obj.metadata.namespace ?? "", obj.metadata.name ?? ""),
-        {
-          key,
-          obj,
-          json: JSON.stringify(obj),
-          rv,
-        },
+        { key, obj, json, bytes: utf8Bytes(json), rv },
       );
     }
     this.persistence = new Persistence(options.dataDir, {
@@ -135,11 +144,12 @@ export class Store {
     const rv = ++this.resourceVersion;
     obj.metadata.resourceVersion = String(rv);
     const json = JSON.stringify(obj);
+    const bytes = utf8Bytes(json);
     const bucket = this.bucket(key);
     const id = entryKey(namespace, name);
     const previous = bucket.entries.get(id);
-    this.persistence.append({ op: "put", k: key, rv, o: obj }, json);
-    const entry: StoredEntry = { key, obj, json, rv };
+    this.persistence.append({ op: "put", k: key, rv, o: obj }, bytes);
+    const entry: StoredEntry = { key, obj, json, bytes, rv };
     bucket.entries.set(id, entry);
     if (!previous) bucket.sortedIds = undefined;
     this.emit({
@@ -150,6 +160,7 @@ export class Store {
       rv,
       obj,
       json,
+      bytes,
       ...(previous ? { previous: previous.obj } : {}),
     });
     return entry;
@@ -170,8 +181,19 @@ export class Store {
       metadata: { ...previous.obj.metadata, resourceVersion: String(rv) },
     };
     const json = JSON.stringify(obj);
-    this.emit({ type: "DELETED", key, namespace, name, rv, obj, json, previous: previous.obj });
-    return { key, obj, json, rv };
+    const bytes = utf8Bytes(json);
+    this.emit({
+      type: "DELETED",
+      key,
+      namespace,
+      name,
+      rv,
+      obj,
+      json,
+      bytes,
+      previous: previous.obj,
+    });
+    return { key, obj, json, bytes, rv };
   }
 
   private emit(event: ChangeEvent): void {

@@ -36,7 +36,7 @@ export function applyPatch(
       throw new ApiError(
         415,
         "UnsupportedMediaType",
-        `the body of the request was in an unknown format (${contentType}) - devcluster accepts application/json-patch+json, application/merge-patch+json and, for built-in kinds, application/strategic-merge-patch+json; server-side apply is not supported`,
+        `the body of the request was in an unknown format (${contentType}) - devcluster accepts application/json-patch+json, application/merge-patch+json and, for built-in kinds, application/strategic-merge-patch+json; server-side apply (application/apply-patch+yaml) is served on objects, not on their status`,
       );
   }
   if (!isObject(patched) || !isObject(patched.metadata)) {

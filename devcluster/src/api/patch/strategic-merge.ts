@@ -31,7 +31,7 @@ const MERGE_KEYS: Record<string, string> = {
 /** Primitive lists merged as sets (patchStrategy "merge" without a key). */
 const SET_LISTS = new Set(["finalizers"]);
 
-function mergeKeyFor(field: string, items: unknown[]): string | undefined {
+export function mergeKeyFor(field: string, items: unknown[]): string | undefined {
   // Container ports merge by containerPort, service ports by port.
   if (field === "ports")
     return items.some((i) => isObject(i) && "containerPort" in i) ? "containerPort" : "port";
