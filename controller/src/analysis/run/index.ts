@@ -11,6 +11,7 @@ export type {
   AnalysisRunPlan,
   AnalysisRunUpdate,
   CompleteInput,
+  FinishTime,
   GarbageCollectRequest,
   MeasureContext,
   PlanInput,
@@ -18,7 +19,7 @@ export type {
 export { completeAnalysisRun, planAnalysisRun } from "./plan.js";
 export type { TaskOutcome } from "./record.js";
 export { errorOutcome } from "./record.js";
-export type { MeasurementTask, TaskAction } from "./schedule.js";
+export type { FinishTimes, MeasurementTask, TaskAction } from "./schedule.js";
 export { isTerminating } from "./schedule.js";
 export type { MetricSettings } from "./settings.js";
 export {

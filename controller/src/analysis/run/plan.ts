@@ -22,9 +22,10 @@ import {
   templateMetric,
 } from "./args.js";
 import { assessRun, type RunEvent } from "./assess.js";
-import { isTerminalPhase } from "./phases.js";
+import { isTerminalPhase, lastMeasurement } from "./phases.js";
 import { recordOutcomes, type TaskOutcome } from "./record.js";
 import {
+  type FinishTimes,
   IN_FLIGHT_RECHECK_MS,
   isTerminating,
   type MeasurementTask,
@@ -45,6 +46,8 @@ export interface PlanInput {
    * error. Arguments with a literal `value` need no entry.
    */
   readonly args: Readonly<Record<string, ArgResolution>>;
+  /** Precise finish times of earlier measurements, when the executor remembers them. */
+  readonly finishTimes?: FinishTimes;
 }
 
 /** Carried from planAnalysisRun to completeAnalysisRun unchanged. */
@@ -55,6 +58,14 @@ export interface MeasureContext {
   readonly secretValues: readonly string[];
   /** Terminating before this pass (§2.3). */
   readonly terminating: boolean;
+  readonly finishTimes?: FinishTimes;
+}
+
+/** A measurement finished in this pass: its status time and the precise moment behind it. */
+export interface FinishTime {
+  readonly metricName: string;
+  readonly finishedAt: string;
+  readonly ms: number;
 }
 
 export interface GarbageCollectRequest {
@@ -74,6 +85,8 @@ export interface AnalysisRunUpdate {
   readonly garbageCollect: readonly GarbageCollectRequest[];
   /** Requeue after this many milliseconds; undefined = no timed requeue. */
   readonly requeueAfterMs: number | undefined;
+  /** Measurements finished in this pass, for the executor to remember (see FinishTimes). */
+  readonly finishTimes: readonly FinishTime[];
 }
 
 export type AnalysisRunPlan =
@@ -125,8 +138,13 @@ export function planAnalysisRun(input: PlanInput): AnalysisRunPlan {
   const startedAtMs = parseTime(run.status?.startedAt);
   return {
     kind: "measure",
-    tasks: scheduleTasks(settings, results, startedAtMs, nowMs, terminating),
-    context: { settings, secretValues: argValues.value.secretValues, terminating },
+    tasks: scheduleTasks(settings, results, startedAtMs, nowMs, terminating, input.finishTimes),
+    context: {
+      settings,
+      secretValues: argValues.value.secretValues,
+      terminating,
+      ...(input.finishTimes === undefined ? {} : { finishTimes: input.finishTimes }),
+    },
   };
 }
 
@@ -189,6 +207,23 @@ export function completeAnalysisRun(input: CompleteInput): AnalysisRunUpdate {
     });
   }
 
+  // The precise moment of each measurement finished now: within its (whole-second) status time.
+  const finished: FinishTime[] = [];
+  for (const outcome of input.outcomes) {
+    const last = lastMeasurement(assessment.results.get(outcome.metricName));
+    const at = parseTime(last?.finishedAt);
+    if (last?.finishedAt === undefined || at === undefined) continue;
+    finished.push({
+      metricName: outcome.metricName,
+      finishedAt: last.finishedAt,
+      ms: Math.min(Math.max(nowMs, at), at + 999),
+    });
+  }
+  const finishTimes: FinishTimes = (metricName, finishedAt) => {
+    const now = finished.find((f) => f.metricName === metricName && f.finishedAt === finishedAt);
+    return now?.ms ?? context.finishTimes?.(metricName, finishedAt);
+  };
+
   let requeueAfterMs: number | undefined;
   if (terminal) {
     requeueAfterMs = ttlDecision(run.spec, status, nowMs).requeueAfterMs;
@@ -201,6 +236,7 @@ export function completeAnalysisRun(input: CompleteInput): AnalysisRunUpdate {
       assessment.results,
       parseTime(startedAt) ?? nowMs,
       nowMs,
+      finishTimes,
     );
     requeueAfterMs = at === undefined ? undefined : Math.max(0, at - nowMs);
   }
@@ -211,6 +247,7 @@ export function completeAnalysisRun(input: CompleteInput): AnalysisRunUpdate {
     events,
     garbageCollect: recorded.garbageCollect,
     requeueAfterMs,
+    finishTimes: finished,
   };
 }
 
@@ -239,6 +276,7 @@ function invalid(run: AnalysisRun, message: string, nowMs: number): AnalysisRunP
       ],
       garbageCollect: [],
       requeueAfterMs: ttlDecision(run.spec, status, nowMs).requeueAfterMs,
+      finishTimes: [],
     },
   };
 }

@@ -26,6 +26,24 @@ export interface MeasurementTask {
   readonly dueAtMs?: number;
 }
 
+/**
+ * The precise time (epoch ms) a metric's last measurement finished, when the caller knows it.
+ * Status times have whole seconds, so every run measured during one second would be due again
+ * at the same instant: the executor remembers the real moment, and the schedule uses it.
+ */
+export type FinishTimes = (metricName: string, finishedAt: string) => number | undefined;
+
+/** When the measurement finished: the precise time if known, else its status time. */
+function finishedAtMs(
+  last: Measurement,
+  metricName: string,
+  finishTimes: FinishTimes | undefined,
+  nowMs: number,
+): number {
+  if (last.finishedAt === undefined) return nowMs;
+  return finishTimes?.(metricName, last.finishedAt) ?? parseTime(last.finishedAt) ?? nowMs;
+}
+
 /** An in-flight measurement without resumeAt is re-checked after this. */
 export const IN_FLIGHT_RECHECK_MS = 1_000;
 
@@ -58,6 +76,7 @@ export function scheduleTasks(
   startedAtMs: number | undefined,
   nowMs: number,
   terminating: boolean,
+  finishTimes?: FinishTimes,
 ): MeasurementTask[] {
   const tasks: MeasurementTask[] = [];
   for (const s of settings) {
@@ -86,8 +105,7 @@ export function scheduleTasks(
       continue;
     }
     if (s.effectiveCount !== undefined && (result?.count ?? 0) >= s.effectiveCount) continue;
-    const finishedAt = parseTime(last.finishedAt) ?? nowMs;
-    const dueAtMs = finishedAt + gapAfter(last, s) + 1;
+    const dueAtMs = finishedAtMs(last, s.name, finishTimes, nowMs) + gapAfter(last, s) + 1;
     if (nowMs >= dueAtMs) tasks.push({ ...base, action: "run", dueAtMs });
   }
   return tasks;
@@ -103,6 +121,7 @@ export function nextReconcileAt(
   results: ReadonlyMap<string, MetricResult>,
   startedAtMs: number,
   nowMs: number,
+  finishTimes?: FinishTimes,
 ): number | undefined {
   let earliest: number | undefined;
   const consider = (at: number): void => {
@@ -128,9 +147,8 @@ export function nextReconcileAt(
     }
     if (s.effectiveCount !== undefined && (result?.count ?? 0) >= s.effectiveCount) continue;
     if (last.phase !== "Error" && s.intervalMs === undefined) continue;
-    const finishedAt = parseTime(last.finishedAt) ?? nowMs;
     // The scheduler measures strictly after finishedAt + gap: come back just past it.
-    consider(finishedAt + gapAfter(last, s) + 1);
+    consider(finishedAtMs(last, s.name, finishTimes, nowMs) + gapAfter(last, s) + 1);
   }
   return earliest;
 }

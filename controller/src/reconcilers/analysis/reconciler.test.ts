@@ -53,8 +53,9 @@ function runWith(measured: number): KubeObject {
 }
 
 /** The reconciler's collaborators, recording what it asked of them; the clock is simulated. */
-function harness(raw: KubeObject, writeTakesMs: number) {
+function harness(first: KubeObject, writeTakesMs: number) {
   let clock = T0;
+  let raw = first;
   const patches: unknown[] = [];
   const calls: string[] = [];
   const client = {
@@ -94,7 +95,17 @@ function harness(raw: KubeObject, writeTakesMs: number) {
     log: pino({ level: "silent" }),
     now: () => clock,
   });
-  return { reconcile: () => reconcile("ns/r"), patches, calls, clock: () => clock };
+  return {
+    reconcile: () => reconcile("ns/r"),
+    patches,
+    calls,
+    clock: () => clock,
+    /** What the informer holds next (the run as the status write left it), and the time. */
+    advance(next: KubeObject, toMs: number) {
+      raw = next;
+      clock = toMs;
+    },
+  };
 }
 
 describe("analysisRunReconciler", () => {
@@ -112,10 +123,26 @@ describe("analysisRunReconciler", () => {
     // Retention (10 by default): the oldest measurement went, the new one is last.
     expect(result0?.measurements).toHaveLength(10);
     expect(result0?.measurements.at(-1)?.startedAt).toBe(at(20));
-    // Measured at 10:00:20.4 (finishedAt 10:00:20): due just after 10:00:21. The 300 ms the
-    // status write took are not added on top.
-    const dueAt = Date.parse(at(21)) + 1;
+    // Measured from 10:00:20.400 to 10:00:20.420 (finishedAt says 10:00:20): due just after
+    // 10:00:21.420, one interval after the real finish, not after the whole second (which
+    // would make every run measured in that second due at one instant). The 300 ms the status
+    // write took are not added on top.
+    const dueAt = T0 + 20 + 1000 + 1;
     expect(result).toEqual({ requeueAfterMs: dueAt - h.clock() });
+  });
+
+  it("keeps the measurements of runs finished in the same second apart: due one interval after the real finish", async () => {
+    const h = harness(runWith(10), 300);
+    await h.reconcile();
+    // The status now says finishedAt 10:00:20 (the 11th measurement). At 10:00:21.200 a pass
+    // planned from the status alone would measure (20 s + 1 s has passed); the real finish was
+    // 10:00:20.420, so the next measurement waits until just after 10:00:21.420.
+    h.advance(runWith(11), T0 + 800);
+    expect(await h.reconcile()).toEqual({ requeueAfterMs: 20 + 1000 + 1 - 800 });
+    expect(h.calls).toEqual(["Run"]);
+    h.advance(runWith(11), T0 + 20 + 1000 + 1);
+    await h.reconcile();
+    expect(h.calls).toEqual(["Run", "Run"]);
   });
 
   it("takes no measurement before it is due and writes nothing", async () => {

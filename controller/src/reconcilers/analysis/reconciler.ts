@@ -1,13 +1,16 @@
 // One AnalysisRun pass (spec/analysis-and-providers.md §2.1): resolve arguments (Secrets are
 // read at every pass), plan (pure), call the metric-provider plugins for the planned tasks in
 // parallel, complete (pure), then persist the status as a merge patch, record events, ask the
-// providers to garbage-collect, and requeue for the next measurement. Stateless between passes.
+// providers to garbage-collect, and requeue for the next measurement. The only state kept
+// between passes is each metric's precise last finish time (see FinishTimes): without it, the
+// whole-second status times would make every run measured in one second due at one instant.
 import type { Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
 import { resolveFieldPath } from "../../analysis/field-path.js";
 import {
   type ArgResolution,
   completeAnalysisRun,
+  type FinishTime,
   planAnalysisRun,
   type TaskOutcome,
 } from "../../analysis/run/index.js";
@@ -94,11 +97,18 @@ function latenessHistogram(metrics: ControllerMetrics | undefined): Histogram | 
 export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandler {
   const now = deps.now ?? Date.now;
   const lateness = latenessHistogram(deps.metrics);
+  // Per run (namespace/name, uid), the precise finish of each metric's last measurement.
+  const finishes = new Map<string, { uid: string; times: readonly FinishTime[] }>();
   return async (key) => {
     const { namespace, name } = splitObjectKey(key);
     const raw = deps.runs.get(namespace, name);
-    if (raw === undefined) return undefined;
-    if (raw.metadata.deletionTimestamp !== undefined) return undefined;
+    if (raw === undefined || raw.metadata.deletionTimestamp !== undefined) {
+      finishes.delete(key);
+      return undefined;
+    }
+    const uid = raw.metadata.uid ?? "";
+    const known = finishes.get(key);
+    const remembered = known?.uid === uid ? known.times : [];
     // A child logger costs more than a pass's own planning: made only when there is a line to log.
     const log = () => analysisRunLogger(deps.log, namespace, name);
     const started = performance.now();
@@ -123,8 +133,15 @@ export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandl
         ? await resolveArgs(deps.client, raw, run)
         : {};
       const nowMs = now();
-      const planned = planAnalysisRun({ run, nowMs, args });
+      const planned = planAnalysisRun({
+        run,
+        nowMs,
+        args,
+        finishTimes: (metricName, finishedAt) =>
+          remembered.find((f) => f.metricName === metricName && f.finishedAt === finishedAt)?.ms,
+      });
       if (planned.kind === "completed") {
+        finishes.delete(key);
         if (planned.ttl.deleteNow) {
           log().info("deleting the analysis run: its ttlStrategy expired");
           try {
@@ -170,6 +187,13 @@ export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandl
           );
       }
       if (update.changed) await writeStatus(deps, raw, run.status, update.status);
+      if (update.finishTimes.length > 0) {
+        const fresh = new Set(update.finishTimes.map((f) => f.metricName));
+        finishes.set(key, {
+          uid,
+          times: [...remembered.filter((f) => !fresh.has(f.metricName)), ...update.finishTimes],
+        });
+      }
       for (const event of update.events) {
         deps.recorder.event(raw, event.type, event.reason, event.message);
       }
