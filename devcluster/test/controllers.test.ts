@@ -268,6 +268,44 @@ describe("simulated controllers", { timeout: 120_000 }, () => {
         : undefined;
     });
     expect(field(subsets, 0, "ports")).toEqual([{ name: "http", port: 8080, protocol: "TCP" }]);
+
+    // A pod relabelled out of the selector leaves the Endpoints; a Service whose selector
+    // changes follows the pods it now picks.
+    const names = async () => {
+      const ep = await call(cluster, "GET", "/api/v1/namespaces/default/endpoints/backend");
+      const addresses = (field(ep.body, "subsets", 0, "addresses") ?? []) as unknown[];
+      return addresses.map((a) => String(field(a, "targetRef", "name"))).sort();
+    };
+    const [moved] = await names();
+    await call(
+      cluster,
+      "PATCH",
+      `/api/v1/namespaces/default/pods/${moved}`,
+      {
+        metadata: { labels: { app: "elsewhere" } },
+      },
+      MERGE,
+    );
+    await waitFor(
+      "the relabelled pod to leave the endpoints",
+      async () => {
+        const now = await names();
+        return now.length === 1 && !now.includes(moved ?? "") ? true : undefined;
+      },
+      { describe: names },
+    );
+    await call(
+      cluster,
+      "PATCH",
+      "/api/v1/namespaces/default/services/backend",
+      {
+        spec: { selector: { app: "elsewhere" } },
+      },
+      MERGE,
+    );
+    await waitFor("the endpoints to follow the new selector", async () =>
+      JSON.stringify(await names()) === JSON.stringify([moved]) ? true : undefined,
+    );
   });
 });
 
