@@ -1,6 +1,12 @@
 // The host skips GarbageCollect for a metric provider whose Init declared no
-// CAPABILITY_GARBAGE_COLLECT (common.proto allows it) and calls it for one that did.
-import { type PluginServerHandle, serveMetricProvider } from "@sluice/sdk";
+// CAPABILITY_GARBAGE_COLLECT, and VerifyWeight for a router without CAPABILITY_VERIFY_WEIGHT
+// (common.proto allows both), and calls them for plugins that declared them.
+import {
+  type PluginServerHandle,
+  serveMetricProvider,
+  serveTrafficRouter,
+  WeightVerification,
+} from "@sluice/sdk";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PluginHost } from "./host.js";
@@ -80,5 +86,85 @@ describe("PluginHost and plugin capabilities", { timeout: 60_000 }, () => {
     expect(answer).toEqual({ ok: true, value: {} });
     expect(calls).toContain("test/nothing-to-collect Run");
     expect(calls).not.toContain("test/nothing-to-collect GarbageCollect");
+  });
+});
+
+describe("PluginHost and router capabilities", { timeout: 60_000 }, () => {
+  const calls: string[] = [];
+  const servers: PluginServerHandle[] = [];
+  let host: PluginHost;
+
+  beforeAll(async () => {
+    const setWeight = () => {};
+    servers.push(
+      await serveTrafficRouter(
+        {
+          name: "test/verifies",
+          version: "1",
+          setWeight,
+          verifyWeight: ({ desiredWeight }) =>
+            desiredWeight === 30 ? WeightVerification.VERIFIED : WeightVerification.NOT_VERIFIED,
+        },
+        { listen: "127.0.0.1:0", logger: silent },
+      ),
+      await serveTrafficRouter(
+        { name: "test/cannot-verify", version: "1", setWeight },
+        { listen: "127.0.0.1:0", logger: silent },
+      ),
+    );
+    const registry = new PluginRegistry({ log: silent, defaults: [] });
+    registry.applyConfigMap({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "argo-rollouts-config", namespace: "argo-rollouts", resourceVersion: "1" },
+      data: {
+        trafficRouterPlugins: [
+          `- name: test/verifies\n  location: ${servers[0]?.address}`,
+          `- name: test/cannot-verify\n  location: ${servers[1]?.address}`,
+        ].join("\n"),
+      },
+    });
+    host = new PluginHost({
+      registry,
+      log: silent,
+      probeIntervalMs: 0,
+      metrics: { observePluginCall: (plugin, method) => calls.push(`${plugin} ${method}`) },
+    });
+  });
+
+  afterAll(async () => {
+    await host.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  const request = (desiredWeight: number) => ({
+    rollout: json({ metadata: { name: "web", namespace: "shop" } }),
+    config: json({}),
+    desiredWeight,
+    additionalDestinations: [],
+  });
+
+  it("asks a router that verifies, and takes its answer", async () => {
+    const router = host.routerFor("test/verifies");
+    expect(await router.verifyWeight(request(30))).toEqual({
+      ok: true,
+      value: expect.objectContaining({ verification: WeightVerification.VERIFIED }),
+    });
+    expect(await router.verifyWeight(request(50))).toEqual({
+      ok: true,
+      value: expect.objectContaining({ verification: WeightVerification.NOT_VERIFIED }),
+    });
+    expect(calls.filter((c) => c === "test/verifies VerifyWeight")).toHaveLength(2);
+  });
+
+  it("answers NOT_IMPLEMENTED without a call for a router that cannot verify", async () => {
+    const router = host.routerFor("test/cannot-verify");
+    expect(await router.setWeight(request(30))).toMatchObject({ ok: true });
+    expect(await router.verifyWeight(request(30))).toEqual({
+      ok: true,
+      value: { verification: WeightVerification.NOT_IMPLEMENTED },
+    });
+    expect(calls).toContain("test/cannot-verify SetWeight");
+    expect(calls).not.toContain("test/cannot-verify VerifyWeight");
   });
 });
