@@ -196,6 +196,10 @@ export function pluginFigures(
     callsPerUpdate: round2(total / n),
     callsPerUpdateByPluginMethod: perUpdate,
     pluginSecondsPerUpdate: Math.round((all.sum / n) * 10000) / 10000,
+    // What traffic routing adds to one reconcile pass: its router calls, all routers in turn.
+    addedPerPass: latencySummary(
+      histogramBetween(after, before, "sluice_traffic_routing_pass_seconds"),
+    ),
     latencyAllCalls: latencySummary(all),
     latencyByPluginMethod,
     errors: Object.fromEntries(errors),

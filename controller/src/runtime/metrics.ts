@@ -66,6 +66,7 @@ export class ControllerMetrics {
   private readonly pluginCalls: Counter<string>;
   private readonly pluginErrors: Counter<string>;
   private readonly pluginLatency: Histogram<string>;
+  private readonly trafficRouting: Histogram<string>;
   private readonly eventsDropped: Counter<string>;
 
   constructor(options: ControllerMetricsOptions = {}) {
@@ -207,6 +208,12 @@ export class ControllerMetrics {
       buckets: PLUGIN_BUCKETS,
       registers,
     });
+    this.trafficRouting = new Histogram({
+      name: "sluice_traffic_routing_pass_seconds",
+      help: "Time one Rollout reconcile spent in traffic router calls (all routers, in turn): what traffic routing adds to a pass.",
+      buckets: PLUGIN_BUCKETS,
+      registers,
+    });
     this.eventsDropped = new Counter({
       name: "events_dropped_total",
       help: "Kubernetes Events not written because the per-object rate limit was exhausted.",
@@ -295,6 +302,11 @@ export class ControllerMetrics {
     this.pluginCalls.inc({ plugin, method });
     this.pluginLatency.observe({ plugin, method }, seconds);
     if (errorReason !== undefined) this.pluginErrors.inc({ plugin, method, reason: errorReason });
+  }
+
+  /** Record the router time of one Rollout pass that called at least one router. */
+  observeTrafficRoutingPass(seconds: number): void {
+    this.trafficRouting.observe(seconds);
   }
 
   eventDropped(reason: string): void {

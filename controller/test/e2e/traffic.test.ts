@@ -123,6 +123,13 @@ describe("SMI + NGINX on one Rollout", () => {
       "all traffic on the new stable",
       (w) => w.ingress === 0 && w.splitCanary === 0 && w.splitStable === 100,
     );
+    // /metrics tells what traffic routing added to the passes that called the routers.
+    const port = /"port":(\d+)[^\n]*"sluice-controller started"/.exec(h.controllerLog())?.[1];
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const passes = Number(/^sluice_traffic_routing_pass_seconds_count (\d+)/m.exec(metrics)?.[1]);
+    const seconds = Number(/^sluice_traffic_routing_pass_seconds_sum (\S+)/m.exec(metrics)?.[1]);
+    expect(passes).toBeGreaterThan(4);
+    expect(seconds).toBeGreaterThan(0);
     // After scaleDownDelaySeconds the old stable is scaled down.
     await waitForRollout(
       h,

@@ -23,6 +23,8 @@ export interface ExecuteDeps {
   log: Logger;
   /** The plugin host; without it a plan with router actions fails visibly. */
   plugins?: PluginHost;
+  /** Told how long each router action took (for the per-pass traffic routing histogram). */
+  onRouterSeconds?: (seconds: number) => void;
 }
 
 /** Thrown when a plan asks for something this build cannot do yet; the pass fails visibly. */
@@ -165,7 +167,12 @@ async function applyAction(deps: ExecuteDeps, raw: KubeObject, action: PlanActio
           `Rollout ${namespace}/${rolloutName}: the plan asks for a traffic router call but this controller runs without a plugin host`,
         );
       }
-      await applyRouterCall(deps.plugins, raw, action.call, deps.log);
+      const started = performance.now();
+      try {
+        await applyRouterCall(deps.plugins, raw, action.call, deps.log);
+      } finally {
+        deps.onRouterSeconds?.((performance.now() - started) / 1000);
+      }
       return;
     }
     case "createAnalysisRun": {

@@ -114,6 +114,9 @@ export function rolloutReconciler(deps: RolloutReconcilerDeps): KeyHandler {
     }
     const log = rolloutLogger(deps.log, namespace, name);
     const started = performance.now();
+    // Time in router calls this pass (VerifyWeight observation and router actions).
+    let routerSeconds = 0;
+    let calledRouters = false;
     const at = now();
     try {
       const parsed = parseRollout(raw);
@@ -130,7 +133,12 @@ export function rolloutReconciler(deps: RolloutReconcilerDeps): KeyHandler {
       } else {
         const rollout: Rollout = parsed.value;
         const observed: Observed = observeRollout(raw, rollout, deps.caches);
+        const observing = performance.now();
         const routers = await observeRolloutRouters(raw, deps.plugins);
+        if (routers !== undefined) {
+          routerSeconds += (performance.now() - observing) / 1000;
+          calledRouters = true;
+        }
         if (routers !== undefined) {
           observed.routers = routers;
           if (routers.error !== undefined)
@@ -146,6 +154,10 @@ export function rolloutReconciler(deps: RolloutReconcilerDeps): KeyHandler {
           pods: deps.caches.pods,
           log,
           ...(deps.plugins === undefined ? {} : { plugins: deps.plugins }),
+          onRouterSeconds: (seconds) => {
+            routerSeconds += seconds;
+            calledRouters = true;
+          },
         },
         raw,
         observedStatus,
@@ -169,6 +181,7 @@ export function rolloutReconciler(deps: RolloutReconcilerDeps): KeyHandler {
       throw error;
     } finally {
       deps.metrics?.observeRolloutReconcile(namespace, name, (performance.now() - started) / 1000);
+      if (calledRouters) deps.metrics?.observeTrafficRoutingPass(routerSeconds);
     }
   };
 }
