@@ -83,6 +83,8 @@ export interface AnalysisRunUpdate {
   readonly events: readonly RunEvent[];
   /** Call provider GarbageCollect for these before (or while) persisting the trimmed status (§2.10). */
   readonly garbageCollect: readonly GarbageCollectRequest[];
+  /** `status` with these metrics' measurements left untrimmed: their GarbageCollect failed (§6). */
+  readonly keepingUntrimmed: (metricNames: ReadonlySet<string>) => AnalysisRunStatus;
   /** Requeue after this many milliseconds; undefined = no timed requeue. */
   readonly requeueAfterMs: number | undefined;
   /** Measurements finished in this pass, for the executor to remember (see FinishTimes). */
@@ -176,24 +178,33 @@ export function completeAnalysisRun(input: CompleteInput): AnalysisRunUpdate {
   const phaseChanged = assessment.phase !== before?.phase;
   const terminal = isTerminalPhase(assessment.phase);
   const startedAt = before?.startedAt ?? formatTime(nowMs);
-  const metricResults = orderedResults(
-    context.settings,
-    assessment.results,
-    before?.metricResults ?? [],
-  );
-  const status = compactStatus({
-    phase: assessment.phase,
-    message: phaseChanged ? assessment.message : before?.message,
-    metricResults,
-    startedAt,
-    completedAt: terminal
-      ? phaseChanged
-        ? formatTime(nowMs)
-        : (before?.completedAt ?? formatTime(nowMs))
-      : undefined,
-    runSummary: assessment.runSummary,
-    dryRunSummary: assessment.dryRunSummary,
-  });
+  const statusWith = (results: ReadonlyMap<string, MetricResult>): AnalysisRunStatus =>
+    compactStatus({
+      phase: assessment.phase,
+      message: phaseChanged ? assessment.message : before?.message,
+      metricResults: orderedResults(context.settings, results, before?.metricResults ?? []),
+      startedAt,
+      completedAt: terminal
+        ? phaseChanged
+          ? formatTime(nowMs)
+          : (before?.completedAt ?? formatTime(nowMs))
+        : undefined,
+      runSummary: assessment.runSummary,
+      dryRunSummary: assessment.dryRunSummary,
+    });
+  const status = statusWith(assessment.results);
+  // §6: when a provider's GarbageCollect fails, that metric's measurements are not trimmed
+  // this pass (counters and phases as assessed; only the measurement list is kept whole).
+  const keepingUntrimmed = (metricNames: ReadonlySet<string>): AnalysisRunStatus => {
+    const results = new Map(assessment.results);
+    for (const name of metricNames) {
+      const whole = recorded.untrimmed.get(name);
+      const assessed = results.get(name);
+      if (whole !== undefined && assessed !== undefined)
+        results.set(name, { ...assessed, measurements: whole.measurements });
+    }
+    return statusWith(results);
+  };
 
   const events: RunEvent[] = [...assessment.events];
   if (terminal && phaseChanged) {
@@ -246,6 +257,7 @@ export function completeAnalysisRun(input: CompleteInput): AnalysisRunUpdate {
     changed: !sameJsonValue(compactStatus(before ?? {}), status),
     events,
     garbageCollect: recorded.garbageCollect,
+    keepingUntrimmed,
     requeueAfterMs,
     finishTimes: finished,
   };
@@ -275,6 +287,7 @@ function invalid(run: AnalysisRun, message: string, nowMs: number): AnalysisRunP
         },
       ],
       garbageCollect: [],
+      keepingUntrimmed: () => status,
       requeueAfterMs: ttlDecision(run.spec, status, nowMs).requeueAfterMs,
       finishTimes: [],
     },

@@ -157,6 +157,8 @@ export function trimMeasurements(
 
 export interface RecordedOutcomes {
   readonly results: ReadonlyMap<string, MetricResult>;
+  /** Before trimming, for the metrics that were trimmed (kept when their GC fails, §6). */
+  readonly untrimmed: ReadonlyMap<string, MetricResult>;
   readonly garbageCollect: readonly {
     readonly metricName: string;
     readonly metric: Metric;
@@ -180,13 +182,15 @@ export function recordOutcomes(
     results.set(s.name, recordOutcome(results.get(s.name), outcome, s.dryRun, nowMs, secretValues));
   }
   const garbageCollect: { metricName: string; metric: Metric; limit: number }[] = [];
+  const untrimmed = new Map<string, MetricResult>();
   for (const s of settings) {
     const result = results.get(s.name);
     if (result === undefined) continue;
     const trimmed = trimMeasurements(result, s.retentionLimit);
     if (!trimmed.trimmed) continue;
     garbageCollect.push({ metricName: s.name, metric: s.metric, limit: s.retentionLimit });
+    untrimmed.set(s.name, result);
     results.set(s.name, trimmed.result);
   }
-  return { results, garbageCollect };
+  return { results, untrimmed, garbageCollect };
 }

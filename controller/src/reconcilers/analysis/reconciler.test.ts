@@ -53,7 +53,7 @@ function runWith(measured: number): KubeObject {
 }
 
 /** The reconciler's collaborators, recording what it asked of them; the clock is simulated. */
-function harness(first: KubeObject, writeTakesMs: number) {
+function harness(first: KubeObject, writeTakesMs: number, gcFails = false) {
   let clock = T0;
   let raw = first;
   const patches: unknown[] = [];
@@ -83,7 +83,19 @@ function harness(first: KubeObject, writeTakesMs: number) {
         },
       }),
       // What the host answers for a plugin without CAPABILITY_GARBAGE_COLLECT: no call.
-      garbageCollect: async () => ({ ok: true, value: {} }),
+      garbageCollect: async () =>
+        gcFails
+          ? {
+              ok: false,
+              error: {
+                plugin: "sluice/web",
+                method: "GarbageCollect",
+                reason: "domain",
+                message: "cannot delete",
+                retryable: true,
+              },
+            }
+          : { ok: true, value: {} },
       getMetadata: reply("GetMetadata", { metadata: {} }),
     }),
   };
@@ -143,6 +155,20 @@ describe("analysisRunReconciler", () => {
     h.advance(runWith(11), T0 + 20 + 1000 + 1);
     await h.reconcile();
     expect(h.calls).toEqual(["Run", "Run"]);
+  });
+
+  it("keeps every measurement this pass when the provider's garbage collection fails", async () => {
+    const h = harness(runWith(10), 300, true);
+    await h.reconcile();
+    const written = h.patches[0] as {
+      status: { metricResults: { count: number; measurements: { startedAt: string }[] }[] };
+    };
+    const [result0] = written.status.metricResults;
+    expect(result0?.count).toBe(11);
+    // Retention is 10, but the GarbageCollect failure leaves all 11 (the oldest included).
+    expect(result0?.measurements).toHaveLength(11);
+    expect(result0?.measurements[0]?.startedAt).toBe(at(10));
+    expect(result0?.measurements.at(-1)?.startedAt).toBe(at(20));
   });
 
   it("takes no measurement before it is due and writes nothing", async () => {

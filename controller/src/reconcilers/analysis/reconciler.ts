@@ -178,15 +178,16 @@ export function analysisRunReconciler(deps: AnalysisRunReconcilerDeps): KeyHandl
         });
       }
       if (update === undefined) return undefined;
+      const gcFailed = new Set<string>();
       for (const gc of update.garbageCollect) {
         const problem = await garbageCollect(deps.plugins, run, gc.metric, gc.limit, runJson);
-        if (problem !== undefined)
-          log().warn(
-            { metric: gc.metricName, error: problem },
-            "provider garbage collection failed",
-          );
+        if (problem === undefined) continue;
+        // §6: the measurements are not trimmed this pass; the next pass tries again.
+        gcFailed.add(gc.metricName);
+        log().warn({ metric: gc.metricName }, `failed to garbage collect via plugin: ${problem}`);
       }
-      if (update.changed) await writeStatus(deps, raw, run.status, update.status);
+      const status = gcFailed.size === 0 ? update.status : update.keepingUntrimmed(gcFailed);
+      if (update.changed) await writeStatus(deps, raw, run.status, status);
       if (update.finishTimes.length > 0) {
         const fresh = new Set(update.finishTimes.map((f) => f.metricName));
         finishes.set(key, {
