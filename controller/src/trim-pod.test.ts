@@ -15,7 +15,15 @@ describe("the Pod cache", () => {
         annotations: { big: "x".repeat(1000) },
         creationTimestamp: "2026-01-01T00:00:00Z",
         deletionTimestamp: "2026-01-01T00:05:00Z",
-        ownerReferences: [{ kind: "ReplicaSet", name: "web-abc", uid: "rs1", controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            name: "web-abc",
+            uid: "rs1",
+            controller: true,
+          },
+        ],
         managedFields: [{ manager: "kubelet" }],
       },
       spec: { containers: [{ name: "app", image: "web:v1" }] },
@@ -40,7 +48,15 @@ describe("the Pod cache", () => {
         labels: { app: "web", "rollouts-pod-template-hash": "abc" },
         creationTimestamp: "2026-01-01T00:00:00Z",
         deletionTimestamp: "2026-01-01T00:05:00Z",
-        ownerReferences: [{ kind: "ReplicaSet", name: "web-abc", uid: "rs1", controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            name: "web-abc",
+            uid: "rs1",
+            controller: true,
+          },
+        ],
       },
       status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
     });
