@@ -16,6 +16,7 @@ const PREFIXES = [
   "rollout_reconcile",
   "controller_clientset_k8s_request",
   "plugin_call",
+  "sluice_traffic_routing",
   "nodejs_eventloop_lag",
   "nodejs_gc_duration_seconds",
   "workqueue_queue_duration_seconds",

@@ -1,12 +1,48 @@
 import { deepClone, isObject } from "../types.js";
 
-/** RFC 7386 JSON Merge Patch: objects merge, null deletes, anything else replaces. */
+/**
+ * RFC 7386 JSON Merge Patch: objects merge, null deletes, anything else replaces. The original
+ * is copied once and the patch merged into the copy (copying again at every level made a
+ * status write cost a deep copy per nesting level).
+ */
 export function applyMergePatch(original: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return deepClone(patch);
   const result: Record<string, unknown> = isObject(original) ? deepClone(original) : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = applyMergePatch(result[key], value);
-  }
+  mergeInto(result, patch);
   return result;
+}
+
+/** Sets an own property, also for a key such as "__proto__" (never the prototype). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
+
+function mergeInto(target: Record<string, unknown>, patch: Record<string, unknown>): void {
+  for (const key of Object.keys(patch)) {
+    const value = patch[key];
+    if (value === null) {
+      delete target[key];
+    } else if (isObject(value)) {
+      const current = Object.hasOwn(target, key) ? target[key] : undefined;
+      if (isObject(current)) {
+        mergeInto(current, value);
+      } else {
+        // Merging into nothing: the patch's nulls are dropped, its objects kept.
+        const fresh: Record<string, unknown> = {};
+        mergeInto(fresh, value);
+        put(target, key, fresh);
+      }
+    } else {
+      put(target, key, deepClone(value));
+    }
+  }
 }
