@@ -1,10 +1,13 @@
 import { ApiError, badRequest } from "../errors.js";
 import { isObject, type KubeObject } from "../types.js";
 import { applyJsonPatch } from "./json-patch.js";
-import { applyMergePatch } from "./merge-patch.js";
+import { applyMergePatchInPlace } from "./merge-patch.js";
 import { applyStrategicMergePatch } from "./strategic-merge.js";
 
-/** Applies a PATCH body of the given media type; the caller then updates as with PUT. */
+/**
+ * Applies a PATCH body of the given media type; the caller then updates as with PUT.
+ * `existing` must be the caller's private copy: a merge patch is applied to it in place.
+ */
 export function applyPatch(
   existing: KubeObject,
   contentType: string,
@@ -18,7 +21,7 @@ export function applyPatch(
       break;
     case "application/merge-patch+json":
       if (!isObject(patch)) throw badRequest("a merge patch must be a JSON object");
-      patched = applyMergePatch(existing, patch);
+      patched = applyMergePatchInPlace(existing, patch);
       break;
     case "application/strategic-merge-patch+json":
       // As in Kubernetes: custom resources have no patch strategies to merge by.

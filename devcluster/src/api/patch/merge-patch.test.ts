@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMergePatch } from "./merge-patch.js";
+import { applyMergePatch, applyMergePatchInPlace } from "./merge-patch.js";
 
 describe("applyMergePatch (RFC 7386)", () => {
   it("merges objects at every depth, deletes on null and replaces arrays and scalars", () => {
@@ -46,5 +46,14 @@ describe("applyMergePatch (RFC 7386)", () => {
     expect(Object.getPrototypeOf(patched)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.hasOwn(patched, "__proto__")).toBe(true);
+  });
+
+  it("merges into a private copy in place, with the same result", () => {
+    const target = { a: { b: 1, c: 2 }, d: [1] };
+    const patch = { a: { b: null, e: { f: null, g: 3 } }, d: [2] };
+    const expected = applyMergePatch(structuredClone(target), patch);
+    expect(applyMergePatchInPlace(target, patch)).toBe(target);
+    expect(target).toEqual(expected);
+    expect(target).toEqual({ a: { c: 2, e: { g: 3 } }, d: [2] });
   });
 });

@@ -26,6 +26,18 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
   }
 }
 
+/**
+ * The same, merged into `target` itself: for a caller whose object is already a private copy
+ * (a PATCH works on one parsed from the stored JSON), which saves copying it again.
+ */
+export function applyMergePatchInPlace(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  mergeInto(target, patch);
+  return target;
+}
+
 function mergeInto(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const key of Object.keys(patch)) {
     const value = patch[key];
