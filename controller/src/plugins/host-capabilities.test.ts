@@ -15,6 +15,31 @@ import { PluginRegistry } from "./registry.js";
 const silent = pino({ level: "silent" });
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
+/** A host with the plugins (name → address) registered under `key`; every call noted in `calls`. */
+function hostFor(
+  key: "metricProviderPlugins" | "trafficRouterPlugins",
+  plugins: Record<string, string | undefined>,
+  calls: string[],
+): PluginHost {
+  const registry = new PluginRegistry({ log: silent, defaults: [] });
+  registry.applyConfigMap({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "argo-rollouts-config", namespace: "argo-rollouts", resourceVersion: "1" },
+    data: {
+      [key]: Object.entries(plugins)
+        .map(([name, address]) => `- name: ${name}\n  location: ${address}`)
+        .join("\n"),
+    },
+  });
+  return new PluginHost({
+    registry,
+    log: silent,
+    probeIntervalMs: 0,
+    metrics: { observePluginCall: (plugin, method) => calls.push(`${plugin} ${method}`) },
+  });
+}
+
 describe("PluginHost and plugin capabilities", { timeout: 60_000 }, () => {
   const collected: number[] = [];
   /** "plugin method" of every call the host made (its metrics hook sees each one). */
@@ -41,24 +66,11 @@ describe("PluginHost and plugin capabilities", { timeout: 60_000 }, () => {
         { listen: "127.0.0.1:0", logger: silent },
       ),
     );
-    const registry = new PluginRegistry({ log: silent, defaults: [] });
-    registry.applyConfigMap({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "argo-rollouts-config", namespace: "argo-rollouts", resourceVersion: "1" },
-      data: {
-        metricProviderPlugins: [
-          `- name: test/collects\n  location: ${servers[0]?.address}`,
-          `- name: test/nothing-to-collect\n  location: ${servers[1]?.address}`,
-        ].join("\n"),
-      },
-    });
-    host = new PluginHost({
-      registry,
-      log: silent,
-      probeIntervalMs: 0,
-      metrics: { observePluginCall: (plugin, method) => calls.push(`${plugin} ${method}`) },
-    });
+    host = hostFor(
+      "metricProviderPlugins",
+      { "test/collects": servers[0]?.address, "test/nothing-to-collect": servers[1]?.address },
+      calls,
+    );
   });
 
   afterAll(async () => {
@@ -112,24 +124,11 @@ describe("PluginHost and router capabilities", { timeout: 60_000 }, () => {
         { listen: "127.0.0.1:0", logger: silent },
       ),
     );
-    const registry = new PluginRegistry({ log: silent, defaults: [] });
-    registry.applyConfigMap({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "argo-rollouts-config", namespace: "argo-rollouts", resourceVersion: "1" },
-      data: {
-        trafficRouterPlugins: [
-          `- name: test/verifies\n  location: ${servers[0]?.address}`,
-          `- name: test/cannot-verify\n  location: ${servers[1]?.address}`,
-        ].join("\n"),
-      },
-    });
-    host = new PluginHost({
-      registry,
-      log: silent,
-      probeIntervalMs: 0,
-      metrics: { observePluginCall: (plugin, method) => calls.push(`${plugin} ${method}`) },
-    });
+    host = hostFor(
+      "trafficRouterPlugins",
+      { "test/verifies": servers[0]?.address, "test/cannot-verify": servers[1]?.address },
+      calls,
+    );
   });
 
   afterAll(async () => {

@@ -59,7 +59,9 @@ export class EndpointsController {
         const after = event.obj.metadata.labels;
         this.pods.update(event.namespace, event.name, before, gone ? undefined : after);
         // Only the Services whose selector picks the pod, before or after the change.
-        for (const labels of [before, after]) {
+        // Most pod events are status changes with the same labels: look them up once.
+        const labelSets = deepEqual(before, after) ? [after] : [before, after];
+        for (const labels of labelSets) {
           if (labels === undefined) continue;
           for (const service of this.services.candidates(event.namespace, labels)) {
             const selector = selectorOf(api.store.get("services", event.namespace, service)?.obj);
