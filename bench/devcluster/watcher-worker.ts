@@ -13,8 +13,18 @@ interface Setup {
 
 const setup = workerData as Setup;
 const latencies: number[] = [];
+/** Latencies of the warm-up events, which are not counted as seen events. */
+const warmup: number[] = [];
 const counts: number[] = new Array(setup.watchers).fill(0);
 let open = 0;
+
+/** The number in `"key":"digits"` within a line, or undefined when the key is absent. */
+function stampOf(line: string, key: string): number | undefined {
+  const at = line.indexOf(key);
+  if (at < 0) return undefined;
+  const value = Number(line.slice(at + key.length, line.indexOf('"', at + key.length)));
+  return Number.isFinite(value) ? value : undefined;
+}
 
 for (let w = 0; w < setup.watchers; w++) {
   const req = request(
@@ -35,11 +45,14 @@ for (let w = 0; w < setup.watchers; w++) {
           newline = buffer.indexOf("\n");
           // Cheaper than JSON.parse for every line, so the watchers themselves do not add delay.
           if (!line.startsWith('{"type":"ADDED"')) continue;
-          const at = line.indexOf('"sentAt":"');
-          const sentAt =
-            at < 0 ? Number.NaN : Number(line.slice(at + 10, line.indexOf('"', at + 10)));
-          if (Number.isFinite(sentAt)) latencies.push(now - sentAt);
-          counts[w] = (counts[w] ?? 0) + 1;
+          const sentAt = stampOf(line, '"sentAt":"');
+          if (sentAt !== undefined) {
+            latencies.push(now - sentAt);
+            counts[w] = (counts[w] ?? 0) + 1;
+          } else {
+            const warmupAt = stampOf(line, '"warmupAt":"');
+            if (warmupAt !== undefined) warmup.push(now - warmupAt);
+          }
         }
       });
       res.on("close", () => parentPort?.postMessage({ type: "closed", watcher: w }));
@@ -50,5 +63,6 @@ for (let w = 0; w < setup.watchers; w++) {
 }
 
 parentPort?.on("message", (message: { type: string }) => {
-  if (message.type === "report") parentPort?.postMessage({ type: "report", latencies, counts });
+  if (message.type === "report")
+    parentPort?.postMessage({ type: "report", latencies, warmup, counts });
 });
