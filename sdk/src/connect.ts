@@ -2,15 +2,7 @@
 // a domain error comes back in the reply, and a transport or contract failure rejects with a
 // PluginCallError. The channel reconnects by itself, with a short backoff so that a plugin
 // that restarts is usable again within about a second.
-import {
-  type ChannelCredentials,
-  type ChannelOptions,
-  Client,
-  credentials,
-  Metadata,
-  type ServiceError,
-  status,
-} from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import {
   GarbageCollectRequest,
   type GarbageCollectResponse,
@@ -42,6 +34,7 @@ import {
 import { service as healthService } from "grpc-health-check";
 import { formatAddress, parseAddress } from "./address.js";
 import { installAsyncBindFix } from "./async-bind-fix.js";
+import { GrpcCode, UnaryCallError, UnaryChannel } from "./unary-channel.js";
 
 export interface ClientTlsOptions {
   /** PEM CA bundle that signed the plugin's certificate; default: the system roots. */
@@ -58,8 +51,6 @@ export interface ConnectOptions {
   tls?: ClientTlsOptions;
   /** Default deadline of every call, in milliseconds. Default 5000. */
   timeoutMs?: number;
-  /** Extra grpc-js channel options (advanced). */
-  channelOptions?: ChannelOptions;
 }
 
 export interface CallOptions {
@@ -99,71 +90,40 @@ interface Connection {
   close(): void;
 }
 
-function channelCredentials(
-  address: string,
-  tls: ClientTlsOptions | undefined,
-): ChannelCredentials {
-  if (parseAddress(address).kind === "unix" || tls === undefined)
-    return credentials.createInsecure();
-  return credentials.createSsl(
-    tls.ca === undefined ? null : Buffer.from(tls.ca),
-    tls.key === undefined ? null : Buffer.from(tls.key),
-    tls.cert === undefined ? null : Buffer.from(tls.cert),
-  );
-}
-
 function openConnection(addressText: string, options: ConnectOptions): Connection {
-  const address = formatAddress(parseAddress(addressText));
+  const parsed = parseAddress(addressText);
+  const address = formatAddress(parsed);
   // Every call opens an HTTP/2 stream; on Node 20 each one is kept alive until a full GC
   // unless this is in place (see async-bind-fix.ts).
   installAsyncBindFix();
-  const channelOptions: ChannelOptions = {
-    // grpc-js waits up to 120 s between reconnect attempts by default; a plugin that was
-    // restarted should be reachable again quickly.
-    "grpc.initial_reconnect_backoff_ms": 200,
-    "grpc.max_reconnect_backoff_ms": 2_000,
-    // Channelz bookkeeping stamps a Date and bumps counters on the channel, subchannel and
-    // transport for every call; the SDK exposes no channelz service, so nobody can read them.
-    "grpc.enable_channelz": 0,
-    ...(options.tls?.serverName === undefined
-      ? {}
-      : { "grpc.ssl_target_name_override": options.tls.serverName }),
-    ...options.channelOptions,
-  };
-  const client = new Client(address, channelCredentials(address, options.tls), channelOptions);
+  const channel = new UnaryChannel(parsed, options.tls === undefined ? {} : { tls: options.tls });
   const defaultTimeout = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const methodName = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
 
-  function unary<Req, Res>(
+  async function unary<Req, Res>(
     method: UnaryMethod<Req, Res>,
     request: Req,
     call?: CallOptions,
   ): Promise<Res> {
-    // grpc-js takes a deadline as milliseconds since the epoch as well as a Date.
     const deadline = Date.now() + (call?.timeoutMs ?? defaultTimeout);
-    return new Promise((resolve, reject) => {
-      client.makeUnaryRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        request,
-        new Metadata(),
-        { deadline },
-        (error: ServiceError | null, reply?: Res) => {
-          if (error !== null) {
-            reject(
-              new PluginCallError(methodName(method.path), address, error.code, error.details),
-            );
-          } else if (reply === undefined) {
-            reject(
-              new PluginCallError(methodName(method.path), address, status.INTERNAL, "empty reply"),
-            );
-          } else {
-            resolve(reply);
-          }
-        },
+    let reply: Buffer;
+    try {
+      reply = await channel.call(method.path, method.requestSerialize(request), deadline);
+    } catch (error) {
+      if (error instanceof UnaryCallError)
+        throw new PluginCallError(methodName(method.path), address, error.code, error.details);
+      throw error;
+    }
+    try {
+      return method.responseDeserialize(reply);
+    } catch (error) {
+      throw new PluginCallError(
+        methodName(method.path),
+        address,
+        GrpcCode.INTERNAL,
+        `the reply is not a valid message: ${error instanceof Error ? error.message : String(error)}`,
       );
-    });
+    }
   }
 
   const check = healthService.Check;
@@ -185,7 +145,7 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
       : "UNKNOWN";
   }
 
-  return { address, unary, health, close: () => client.close() };
+  return { address, unary, health, close: () => channel.close() };
 }
 
 type Input<T> = Partial<T>;
