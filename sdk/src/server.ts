@@ -1,15 +1,9 @@
 // What every plugin server shares: choosing and preparing the listen address, TLS, the
 // standard health service, and a graceful drain on SIGTERM/SIGINT (DESIGN.md §3).
 import { lstat, mkdir, unlink } from "node:fs/promises";
+import type { SecureServerOptions } from "node:http2";
 import { connect } from "node:net";
 import { dirname } from "node:path";
-import {
-  type handleUnaryCall,
-  Server,
-  ServerCredentials,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import {
   defaultSocketAddress,
@@ -18,6 +12,12 @@ import {
   type PluginAddress,
   parseAddress,
 } from "./address.js";
+import {
+  type HandlerError,
+  PluginHttp2Server,
+  type ServiceDefinitionLike,
+  type UnaryCall,
+} from "./http2-server.js";
 import { createPluginLogger, type Logger } from "./logger.js";
 
 export interface ServerTlsOptions {
@@ -59,17 +59,23 @@ export interface PluginServerHandle {
 export interface ServiceSpec {
   /** Full gRPC service name, for the health service (e.g. rollouts.plugin.v1.TrafficRouter). */
   serviceName: string;
-  definition: ServiceDefinition;
-  handlers: UntypedServiceImplementation;
+  definition: ServiceDefinitionLike;
+  handlers: Record<string, UnaryHandler>;
   pluginName: string;
 }
 
-/** Adapts a promise-returning method to grpc-js; a rejection becomes INTERNAL (last resort). */
+/** A unary method as the plugin server calls it (grpc-js's handler shape). */
+export type UnaryHandler = (
+  call: UnaryCall,
+  callback: (error: HandlerError | null, reply?: unknown) => void,
+) => void;
+
+/** Adapts a promise-returning method to the server; a rejection becomes INTERNAL (last resort). */
 export function unaryHandler<Req, Res>(
   method: string,
   logger: Logger,
   run: (request: Req, deadline: Date | undefined) => Promise<Res>,
-): handleUnaryCall<Req, Res> {
+): UnaryHandler {
   return (call, callback) => {
     const rawDeadline = call.getDeadline();
     const deadline =
@@ -78,7 +84,7 @@ export function unaryHandler<Req, Res>(
         : Number.isFinite(rawDeadline)
           ? new Date(rawDeadline)
           : undefined;
-    run(call.request, deadline).then(
+    run(call.request as Req, deadline).then(
       (reply) => callback(null, reply),
       (error: unknown) => {
         // The typed wrappers already turn plugin exceptions into domain errors; reaching
@@ -105,15 +111,14 @@ export async function startPluginServer(
     );
   const address = parseAddress(addressText);
 
-  // Channelz would record every call (timestamps, counters) for a service nobody can query:
-  // the SDK does not register it. Its per-call handler was about a tenth of the plugin's busy
-  // CPU in a profile of bench/plugin-rpc.
-  const server = new Server({ "grpc.enable_channelz": 0 });
+  const server = new PluginHttp2Server(
+    address.kind === "tcp" ? tlsOptions(options.tls) : undefined,
+  );
   server.addService(spec.definition, spec.handlers);
   const health = new HealthImplementation({ "": "SERVING", [spec.serviceName]: "SERVING" });
-  health.addToServer(server);
+  health.addToServer(server as unknown as Parameters<HealthImplementation["addToServer"]>[0]);
 
-  const bound = await bind(server, address, options.tls);
+  const bound = await bind(server, address);
   logger.info({ address: bound.address, service: spec.serviceName }, "plugin listening");
 
   let closing: Promise<void> | undefined;
@@ -171,10 +176,22 @@ function watchSupervisor(logger: Logger, stop: () => void): void {
   timer.unref();
 }
 
+function tlsOptions(tls: ServerTlsOptions | undefined): SecureServerOptions | undefined {
+  if (tls === undefined) return undefined;
+  const requireClientCert = tls.requireClientCert ?? false;
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    requestCert: requireClientCert,
+    rejectUnauthorized: requireClientCert,
+    ALPNProtocols: ["h2"],
+  };
+}
+
 async function bind(
-  server: Server,
+  server: PluginHttp2Server,
   address: PluginAddress,
-  tls: ServerTlsOptions | undefined,
 ): Promise<{ address: string; inode: number | undefined }> {
   if (address.kind === "unix") {
     await prepareSocketPath(address.path);
@@ -182,34 +199,36 @@ async function bind(
     // plugin's user (and the controller running as it) can connect.
     const previous = process.umask(0o177);
     try {
-      await bindAsync(server, formatAddress(address), ServerCredentials.createInsecure());
+      await listen(server, formatAddress(address), (done) =>
+        server.server.listen(address.path, done),
+      );
     } finally {
       process.umask(previous);
     }
     const info = await lstat(address.path);
     return { address: formatAddress(address), inode: info.ino };
   }
-  const credentials =
-    tls === undefined
-      ? ServerCredentials.createInsecure()
-      : ServerCredentials.createSsl(
-          tls.ca === undefined ? null : Buffer.from(tls.ca),
-          [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
-          tls.requireClientCert ?? false,
-        );
-  const port = await bindAsync(server, formatAddress(address), credentials);
+  const host = address.host.replace(/^\[|\]$/g, "");
+  await listen(server, formatAddress(address), (done) =>
+    server.server.listen(address.port, host, done),
+  );
+  const bound = server.server.address();
+  const port = typeof bound === "object" && bound !== null ? bound.port : address.port;
   return { address: formatAddress({ ...address, port }), inode: undefined };
 }
 
-function bindAsync(
-  server: Server,
+function listen(
+  server: PluginHttp2Server,
   target: string,
-  credentials: ServerCredentials,
-): Promise<number> {
+  start: (done: () => void) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(target, credentials, (error, port) => {
-      if (error !== null) reject(new Error(`cannot listen on ${target}: ${error.message}`));
-      else resolve(port);
+    const failed = (error: Error): void =>
+      reject(new Error(`cannot listen on ${target}: ${error.message}`));
+    server.server.once("error", failed);
+    start(() => {
+      server.server.off("error", failed);
+      resolve();
     });
   });
 }
@@ -262,18 +281,10 @@ async function removeOwnSocket(path: string, inode: number | undefined): Promise
   }
 }
 
-function drain(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      logger.warn({ timeoutMs }, "in-flight calls did not finish in time; cancelling them");
-      server.forceShutdown();
-      resolve();
-    }, timeoutMs);
-    server.tryShutdown(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+function drain(server: PluginHttp2Server, timeoutMs: number, logger: Logger): Promise<void> {
+  return server.drain(timeoutMs, () =>
+    logger.warn({ timeoutMs }, "in-flight calls did not finish in time; cancelling them"),
+  );
 }
 
 function isErrnoCode(error: unknown, code: string): boolean {

@@ -28,6 +28,7 @@ import {
 } from "node:http2";
 import { isIP, connect as netConnect } from "node:net";
 import type { PluginAddress } from "./address.js";
+import { frameMessage } from "./grpc-wire.js";
 
 /** gRPC status codes this client produces itself (the plugin may answer any other). */
 export const GrpcCode = {
@@ -133,15 +134,6 @@ function decodeMessage(value: string | string[] | undefined): string {
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** One length-prefixed gRPC message: flag 0 (not compressed), big-endian length, payload. */
-function frameMessage(payload: Uint8Array): Buffer {
-  const framed = Buffer.allocUnsafe(5 + payload.length);
-  framed[0] = 0;
-  framed.writeUInt32BE(payload.length, 1);
-  framed.set(payload, 5);
-  return framed;
 }
 
 /** The single message of a unary reply, or the error that makes the reply unusable. */

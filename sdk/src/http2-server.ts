@@ -1,0 +1,304 @@
+// The server side of a plugin connection: gRPC written directly on node:http2.
+//
+// A plugin answers unary calls from the controller (plus the health service's server-streaming
+// Watch), so the server needs, per call: route the path, read one length-prefixed message,
+// run the method, answer headers + one message + `grpc-status` trailers (or a "trailers-only"
+// error). grpc-js's general server spent about 200 µs of CPU per call on a SetWeight over a
+// Unix socket and, through its allocations, garbage-collected every ~200 calls, which set the
+// tail of the call latency (bench/plugin-rpc). Handlers keep grpc-js's shape
+// (`(call, callback)` for unary, `(call)` with write/end for server streaming), so
+// `addService` takes the generated service definitions and grpc-health-check's
+// HealthImplementation unchanged.
+//
+// Behaviour a gRPC client can rely on: unknown methods answer UNIMPLEMENTED, a request that
+// is not gRPC (content type, method) gets the HTTP status gRPC specifies, compressed requests
+// (never offered: no grpc-accept-encoding is advertised) answer UNIMPLEMENTED, requests above
+// 4 MiB RESOURCE_EXHAUSTED, undecodable ones INTERNAL; a handler's error carries its code and
+// percent-encoded message. `grpc-timeout` becomes the call's deadline. Draining stops new
+// connections, sends GOAWAY so clients dial again elsewhere, lets calls in flight finish and
+// cancels what is left after the timeout.
+import { EventEmitter } from "node:events";
+import {
+  constants,
+  createSecureServer,
+  createServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type SecureServerOptions,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from "node:http2";
+import { frameMessage } from "./grpc-wire.js";
+
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH } =
+  constants;
+
+/** The parts of a generated method definition (ts-proto / proto-loader) the server uses. */
+export interface MethodDefinition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestDeserialize: (bytes: Buffer) => unknown;
+  /** Takes the method's own reply type (checked by the handler that produced it). */
+  responseSerialize: (value: never) => Buffer | Uint8Array;
+  originalName?: string;
+}
+
+export type ServiceDefinitionLike = Record<string, MethodDefinition>;
+
+/** What a handler may answer as an error: a gRPC code and its details. */
+export interface HandlerError {
+  code?: number;
+  details?: string;
+  message?: string;
+}
+
+/** The unary call a handler receives (the subset of grpc-js's ServerUnaryCall used here). */
+export interface UnaryCall {
+  request: unknown;
+  /** The client's deadline, or Infinity when it sent none. */
+  getDeadline(): Date | number;
+  readonly cancelled: boolean;
+}
+
+type UnaryHandler = (
+  call: UnaryCall,
+  callback: (error: HandlerError | null, reply?: unknown) => void,
+) => void;
+
+/** A server-streaming call: write replies, then end; emits "cancelled" if the client goes. */
+export interface StreamingCall extends EventEmitter {
+  request: unknown;
+  readonly cancelled: boolean;
+  write(reply: unknown): boolean;
+  end(): void;
+}
+
+type StreamingHandler = (call: StreamingCall) => void;
+
+interface Route {
+  method: MethodDefinition;
+  handler: UnaryHandler | StreamingHandler;
+}
+
+function grpcTimeoutMs(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  const match = text === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(text);
+  if (match === null) return undefined;
+  const amount = Number(match[1]);
+  const unitMs = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6 }[
+    match[2] as "H" | "M" | "S" | "m" | "u" | "n"
+  ];
+  return amount * unitMs;
+}
+
+function encodeReply(method: MethodDefinition, reply: unknown): Uint8Array {
+  return (method.responseSerialize as (value: unknown) => Uint8Array)(reply);
+}
+
+/** Answers a status with no message: the status goes in the (only) headers frame. */
+function trailersOnly(stream: ServerHttp2Stream, code: number, details: string): void {
+  if (stream.destroyed || stream.closed) return;
+  const status = { "grpc-status": String(code), "grpc-message": encodeURIComponent(details) };
+  if (stream.headersSent) {
+    // Headers already went out (a streaming call, which asked for trailers): status there.
+    stream.once("wantTrailers", () => stream.sendTrailers(status));
+    stream.end();
+    return;
+  }
+  stream.respond(
+    { [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc", ...status },
+    { endStream: true },
+  );
+}
+
+/** An HTTP/2 server that speaks unary and server-streaming gRPC to its handlers. */
+export class PluginHttp2Server {
+  private readonly routes = new Map<string, Route>();
+  private readonly sessions = new Set<ServerHttp2Session>();
+  private readonly streaming = new Set<ServerHttp2Stream>();
+  readonly server: Http2Server | Http2SecureServer;
+
+  constructor(tls?: SecureServerOptions) {
+    this.server = tls === undefined ? createServer() : createSecureServer(tls);
+    this.server.on("session", (session: ServerHttp2Session) => {
+      this.sessions.add(session);
+      session.on("error", () => undefined);
+      session.once("close", () => this.sessions.delete(session));
+    });
+    this.server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) =>
+      this.handle(stream, headers),
+    );
+  }
+
+  /** Registers every method of `definition`, looked up in `implementation` by name. */
+  addService(
+    definition: ServiceDefinitionLike,
+    implementation: Record<string, (...args: never[]) => unknown>,
+  ): void {
+    for (const [name, method] of Object.entries(definition)) {
+      const handler =
+        implementation[name] ??
+        (method.originalName === undefined ? undefined : implementation[method.originalName]);
+      if (handler === undefined) continue;
+      if (method.requestStream)
+        throw new Error(`${method.path}: client-streaming methods are not supported`);
+      this.routes.set(method.path, { method, handler: handler as Route["handler"] });
+    }
+  }
+
+  /**
+   * Stops accepting connections, asks clients to go away (GOAWAY) and resolves once every call
+   * in flight has finished, or after `timeoutMs`, when what is left is cancelled.
+   */
+  drain(timeoutMs: number, onTimeout: () => void): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close();
+      // Watch streams never end by themselves.
+      for (const stream of this.streaming) trailersOnly(stream, 14, "the plugin is stopping");
+      const sessions = [...this.sessions];
+      if (sessions.length === 0) {
+        resolve();
+        return;
+      }
+      let open = sessions.length;
+      const timer = setTimeout(() => {
+        onTimeout();
+        for (const session of sessions) session.destroy();
+      }, timeoutMs);
+      for (const session of sessions) {
+        const closed = (): void => {
+          if (--open > 0) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        if (session.closed || session.destroyed) closed();
+        else session.close(closed);
+      }
+    });
+  }
+
+  private handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    stream.on("error", () => undefined);
+    if (headers[HTTP2_HEADER_METHOD] !== "POST") {
+      stream.respond({ [HTTP2_HEADER_STATUS]: 405 }, { endStream: true });
+      return;
+    }
+    const contentType = headers[HTTP2_HEADER_CONTENT_TYPE];
+    if (typeof contentType !== "string" || !contentType.startsWith("application/grpc")) {
+      stream.respond({ [HTTP2_HEADER_STATUS]: 415 }, { endStream: true });
+      return;
+    }
+    const path = String(headers[HTTP2_HEADER_PATH] ?? "");
+    const route = this.routes.get(path);
+    if (route === undefined) {
+      stream.resume();
+      trailersOnly(stream, 12, `unknown method ${path}`);
+      return;
+    }
+    const timeoutMs = grpcTimeoutMs(headers["grpc-timeout"]);
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let refused = false;
+    stream.on("data", (chunk: Buffer) => {
+      if (refused) return;
+      received += chunk.length;
+      if (received > MAX_REQUEST_BYTES + 5) {
+        refused = true;
+        trailersOnly(stream, 8, `request larger than ${MAX_REQUEST_BYTES} bytes`);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once("end", () => {
+      if (refused) return;
+      const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
+      if (data.length < 5 || data.length !== 5 + data.readUInt32BE(1)) {
+        trailersOnly(stream, 13, "the request is not exactly one gRPC message");
+        return;
+      }
+      if ((data[0] ?? 0) & 1) {
+        trailersOnly(stream, 12, "compressed requests are not supported");
+        return;
+      }
+      let request: unknown;
+      try {
+        request = route.method.requestDeserialize(data.subarray(5));
+      } catch (error) {
+        trailersOnly(stream, 13, `could not decode the request: ${String(error)}`);
+        return;
+      }
+      if (route.method.responseStream) this.serveStreaming(stream, route, request);
+      else this.serveUnary(stream, route, request, deadline);
+    });
+  }
+
+  private serveUnary(
+    stream: ServerHttp2Stream,
+    route: Route,
+    request: unknown,
+    deadline: number,
+  ): void {
+    const call: UnaryCall = {
+      request,
+      getDeadline: () =>
+        Number.isFinite(deadline) ? new Date(deadline) : Number.POSITIVE_INFINITY,
+      get cancelled() {
+        return stream.destroyed || stream.closed;
+      },
+    };
+    let answered = false;
+    (route.handler as UnaryHandler)(call, (error, reply) => {
+      if (answered || stream.destroyed || stream.closed) return;
+      answered = true;
+      if (error !== null && error !== undefined) {
+        trailersOnly(stream, error.code ?? 2, error.details ?? error.message ?? "");
+        return;
+      }
+      let payload: Buffer;
+      try {
+        payload = frameMessage(encodeReply(route.method, reply));
+      } catch (failure) {
+        trailersOnly(stream, 13, `could not encode the reply: ${String(failure)}`);
+        return;
+      }
+      stream.respond(
+        { [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" },
+        { waitForTrailers: true },
+      );
+      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(payload);
+    });
+  }
+
+  private serveStreaming(stream: ServerHttp2Stream, route: Route, request: unknown): void {
+    this.streaming.add(stream);
+    const call = Object.assign(new EventEmitter(), {
+      request,
+      get cancelled() {
+        return stream.destroyed || stream.closed;
+      },
+      write: (reply: unknown): boolean => {
+        if (stream.destroyed || stream.closed) return false;
+        if (!stream.headersSent)
+          stream.respond(
+            { [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" },
+            { waitForTrailers: true },
+          );
+        return stream.write(frameMessage(encodeReply(route.method, reply)));
+      },
+      end: (): void => {
+        trailersOnly(stream, 0, "");
+      },
+    }) as StreamingCall;
+    stream.once("close", () => {
+      this.streaming.delete(stream);
+      call.emit("cancelled");
+    });
+    (route.handler as StreamingHandler)(call);
+  }
+}
