@@ -31,6 +31,15 @@ export function readBody(response: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** Reads a response to its end without keeping or decoding what it carries. */
+export function drainBody(response: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    response.once("end", resolve);
+    response.once("error", reject);
+    response.resume();
+  });
+}
+
 function parseStatus(text: string): { reason: string; message: string; code?: number } {
   try {
     const status = JSON.parse(text) as unknown;

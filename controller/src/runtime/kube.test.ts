@@ -88,6 +88,10 @@ function startFakeApi(): Promise<{ server: http.Server; url: string; seen: Seen[
         });
         return;
       }
+      if (req.method === "PATCH" && url.includes("/rollouts/gone")) {
+        json(404, { kind: "Status", code: 404, reason: "NotFound", message: "gone" });
+        return;
+      }
       if (req.method === "PATCH") {
         json(200, JSON.parse(body.includes("metadata") ? body : '{"metadata":{"name":"web"}}'));
         return;
@@ -197,6 +201,29 @@ describe("KubeClient", () => {
     );
     expect(api.seen.at(-1)?.url).toContain("/rollouts/web/status");
     expect(api.seen.at(-1)?.contentType).toBe("application/strategic-merge-patch+json");
+  });
+
+  it("patches without reading the answer back, and still reports a failure", async () => {
+    const done = await client.patchWithoutResult(
+      RESOURCES.analysisRuns,
+      "shop",
+      "web",
+      { status: { phase: "Running" } },
+      { subresource: "status" },
+    );
+    expect(done).toBeUndefined();
+    expect(api.seen.at(-1)).toMatchObject({
+      method: "PATCH",
+      contentType: "application/merge-patch+json",
+      body: '{"status":{"phase":"Running"}}',
+    });
+    expect(api.seen.at(-1)?.url).toContain("/analysisruns/web/status");
+    expect(records.at(-1)).toMatchObject({ verb: "patch", statusCode: "200" });
+    const missing = await client
+      .patchWithoutResult(RESOURCES.rollouts, "shop", "gone", { spec: {} })
+      .catch((e: unknown) => e);
+    expect(isNotFound(missing)).toBe(true);
+    expect(String((missing as Error).message)).toContain("gone");
   });
 
   it("streams watch events across chunk boundaries and reports 410 Gone as an error", async () => {

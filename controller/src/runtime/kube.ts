@@ -5,6 +5,7 @@ import { KubeApiError } from "./kube-errors.js";
 import {
   consumeWatchStream,
   describeObject,
+  drainBody,
   expectObject,
   readBody,
   toApiError,
@@ -62,6 +63,14 @@ export interface RawRequest {
   verb?: string;
   kind?: string;
   namespace?: string;
+  /** A successful answer's body is drained unread and the request resolves undefined. */
+  discardBody?: boolean;
+}
+
+export interface PatchOptions {
+  patchType?: PatchType;
+  subresource?: "status" | "scale";
+  force?: boolean;
 }
 
 export interface ListOptions {
@@ -188,10 +197,39 @@ export class KubeClient {
     namespace: string | undefined,
     name: string,
     patch: unknown,
-    options: { patchType?: PatchType; subresource?: "status" | "scale"; force?: boolean } = {},
+    options: PatchOptions = {},
   ): Promise<KubeObject> {
+    const body = await this.request(this.patchRequest(type, namespace, name, patch, options));
+    return expectObject(body, `patch ${type.kind} ${describeObject(namespace, name)}`);
+  }
+
+  /**
+   * The same PATCH for a caller that does not use the object the server answers with: the
+   * answer is drained without being decoded or parsed (for an AnalysisRun's status write per
+   * measurement, that parse was about 3% of the controller's CPU). Failures throw as `patch`.
+   */
+  async patchWithoutResult(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options: PatchOptions = {},
+  ): Promise<void> {
+    await this.request({
+      ...this.patchRequest(type, namespace, name, patch, options),
+      discardBody: true,
+    });
+  }
+
+  private patchRequest(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options: PatchOptions,
+  ): RawRequest {
     const patchType = options.patchType ?? "merge";
-    const body = await this.request({
+    return {
       method: "PATCH",
       path: resourcePath(type, { namespace, name, subresource: options.subresource }),
       query: { ...this.writeQuery(), force: patchType === "apply" ? options.force : undefined },
@@ -200,8 +238,7 @@ export class KubeClient {
       verb: "patch",
       kind: type.plural,
       namespace: namespace ?? "",
-    });
-    return expectObject(body, `patch ${type.kind} ${describeObject(namespace, name)}`);
+    };
   }
 
   async delete(
@@ -288,8 +325,12 @@ export class KubeClient {
         { timeoutMs: this.options.timeoutMs ?? 30_000 },
       );
       statusCode = String(response.statusCode ?? 0);
-      const text = await readBody(response);
       const code = response.statusCode ?? 0;
+      if (req.discardBody === true && code >= 200 && code < 300) {
+        await drainBody(response);
+        return undefined;
+      }
+      const text = await readBody(response);
       if (code < 200 || code >= 300) {
         throw toApiError(req.verb ?? req.method, req.kind ?? req.path, req.namespace, code, text);
       }

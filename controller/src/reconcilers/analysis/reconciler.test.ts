@@ -59,10 +59,9 @@ function harness(first: KubeObject, writeTakesMs: number, gcFails = false) {
   const patches: unknown[] = [];
   const calls: string[] = [];
   const client = {
-    patch: async (_type: unknown, _ns: unknown, _name: unknown, body: unknown) => {
+    patchWithoutResult: async (_type: unknown, _ns: unknown, _name: unknown, body: unknown) => {
       patches.push(body);
       clock += writeTakesMs;
-      return raw;
     },
   };
   const reply = (method: string, value: object) => async () => {

@@ -224,7 +224,8 @@ async function writeStatus(
   const patch = statusMergePatch(before, after);
   if (patch === undefined) return;
   try {
-    await deps.client.patch(
+    // The answer (the whole run) is not used: the informer sees the change anyway.
+    await deps.client.patchWithoutResult(
       RESOURCES.analysisRuns,
       raw.metadata.namespace ?? "default",
       raw.metadata.name,
