@@ -15,7 +15,7 @@ import {
 import { initializeMetadata, timestamp, validateMetadata } from "./metadata.js";
 import { applyPatch } from "./patch/apply-patch.js";
 import { apiVersionOf, type Registry, type ResourceType, storageKey } from "./registry.js";
-import { pruneAndDefault, validateCustomResource } from "./schema/structural.js";
+import { pruneAndDefault, validateCustomResource, validateValue } from "./schema/structural.js";
 import { deepEqual, isObject, type KubeObject } from "./types.js";
 
 export interface WriteOptions {
@@ -290,6 +290,12 @@ export class ObjectApi {
     name: string,
     body: unknown,
     options: WriteOptions = {},
+    /**
+     * `body` is a private copy of the stored object that differs from it only under
+     * `status` (a merge patch of `status` alone): it is used as the new object as it is,
+     * instead of copying the stored object once more to take the status over.
+     */
+    bodyDiffersOnlyInStatus = false,
   ): KubeObject {
     const existing = this.get(type, namespace, name);
     const incoming = this.checkIdentity(type, body, namespace);
@@ -301,14 +307,16 @@ export class ObjectApi {
     ) {
       throw conflict(type, name, MODIFIED_MESSAGE);
     }
-    const obj = this.copy(type, namespace, name);
-    if (incoming.status === undefined) delete obj.status;
-    else obj.status = incoming.status;
+    let obj: KubeObject;
+    if (bodyDiffersOnlyInStatus) {
+      obj = incoming;
+    } else {
+      obj = this.copy(type, namespace, name);
+      if (incoming.status === undefined) delete obj.status;
+      else obj.status = incoming.status;
+    }
     if (!type.builtin && type.schema) {
-      pruneAndDefault(obj, type.schema, true);
-      const errors = validateCustomResource(obj, type.schema).filter((e) =>
-        e.field.startsWith("status"),
-      );
+      const errors = checkStatus(obj, type.schema);
       if (errors.length > 0) throw invalid(type.kind, type.group, name, errors);
     }
     return this.commit(type, existing, obj, options);
@@ -351,9 +359,13 @@ export class ObjectApi {
     options: WriteOptions = {},
   ): KubeObject {
     const patched = applyPatch(this.copy(type, namespace, name), contentType, patch, type.builtin);
-    return subresource === "status"
-      ? this.updateStatus(type, namespace, name, patched, options)
-      : this.update(type, namespace, name, patched, options);
+    if (subresource !== "status") return this.update(type, namespace, name, patched, options);
+    const onlyStatus =
+      contentType === "application/merge-patch+json" &&
+      isObject(patch) &&
+      Object.keys(patch).length === 1 &&
+      Object.hasOwn(patch, "status");
+    return this.updateStatus(type, namespace, name, patched, options, onlyStatus);
   }
 
   delete(
@@ -445,4 +457,24 @@ export class ObjectApi {
       this.store.remove(key, entry.obj.metadata.namespace ?? "", entry.obj.metadata.name ?? "");
     }
   }
+}
+
+/**
+ * Prunes, defaults and validates what a status write may change: the `status` subtree alone
+ * when the schema describes it (the rest of the object is the stored one, already checked
+ * when it was written; for a Rollout the pod template is most of the object), errors reported
+ * under `status` as the API server does. Without a status schema, or when the write removes
+ * the status, the whole object is checked and only errors under `status` count, as before.
+ */
+function checkStatus(obj: KubeObject, schema: Record<string, unknown>): FieldError[] {
+  const properties = isObject(schema.properties) ? schema.properties : undefined;
+  const statusSchema = properties?.status;
+  if (statusSchema === undefined || obj.status === undefined) {
+    pruneAndDefault(obj, schema, true);
+    return validateCustomResource(obj, schema).filter((e) => e.field.startsWith("status"));
+  }
+  obj.status = pruneAndDefault(obj.status, statusSchema, false, "status");
+  const errors: FieldError[] = [];
+  validateValue(obj.status, statusSchema, "status", errors);
+  return errors;
 }
