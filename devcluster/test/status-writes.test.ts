@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, field, startTestCluster, type TestCluster } from "./helpers.js";
+import { call, field, startTestCluster, type TestCluster, waitFor } from "./helpers.js";
 
 // Status writes to a custom resource whose CRD types its status: what the status subresource
 // keeps, prunes, defaults and refuses, whichever way the write arrives.
@@ -54,15 +54,18 @@ beforeAll(async () => {
     CRD,
   );
   expect(crd.status).toBe(201);
-  // Served once established.
-  for (let i = 0; i < 50; i++) {
-    if ((await call(cluster, "GET", GADGETS)).status === 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor("the Gadget resource to be served", async () =>
+    (await call(cluster, "GET", GADGETS)).status === 200 ? true : undefined,
+  );
 });
 afterAll(async () => {
   await cluster?.cleanup();
 });
+
+/** A PATCH to the status subresource of gadget `name`. */
+function patchStatus(name: string, body: unknown, headers: Record<string, string> = MERGE) {
+  return call(cluster, "PATCH", `${GADGETS}/${name}/status`, body, headers);
+}
 
 async function gadget(name: string): Promise<Record<string, unknown>> {
   const created = await call(cluster, "POST", GADGETS, {
@@ -78,13 +81,9 @@ async function gadget(name: string): Promise<Record<string, unknown>> {
 describe("status writes to a custom resource", () => {
   it("a status merge patch prunes unknown fields, applies defaults and leaves spec alone", async () => {
     await gadget("merge");
-    const res = await call(
-      cluster,
-      "PATCH",
-      `${GADGETS}/merge/status`,
-      { status: { count: 3, bogus: true, history: [{ at: "1", extra: "x" }] } },
-      MERGE,
-    );
+    const res = await patchStatus("merge", {
+      status: { count: 3, bogus: true, history: [{ at: "1", extra: "x" }] },
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toEqual({ phase: "Pending", count: 3, history: [{ at: "1" }] });
     expect(field(res.body, "spec", "size")).toBe(1);
@@ -95,14 +94,8 @@ describe("status writes to a custom resource", () => {
 
   it("refuses a status of the wrong type with a 422 under status, and keeps the old one", async () => {
     await gadget("invalid");
-    await call(cluster, "PATCH", `${GADGETS}/invalid/status`, { status: { count: 1 } }, MERGE);
-    const res = await call(
-      cluster,
-      "PATCH",
-      `${GADGETS}/invalid/status`,
-      { status: { count: "many" } },
-      MERGE,
-    );
+    await patchStatus("invalid", { status: { count: 1 } });
+    const res = await patchStatus("invalid", { status: { count: "many" } });
     expect(res.status).toBe(422);
     expect(JSON.stringify(res.body)).toContain("status.count");
     const stored = await call(cluster, "GET", `${GADGETS}/invalid`);
@@ -111,21 +104,17 @@ describe("status writes to a custom resource", () => {
 
   it("ignores what a status patch says about spec or labels, whatever the patch type", async () => {
     await gadget("mixed");
-    const merged = await call(
-      cluster,
-      "PATCH",
-      `${GADGETS}/mixed/status`,
-      { spec: { size: 9 }, metadata: { labels: { a: "b" } }, status: { count: 2 } },
-      MERGE,
-    );
+    const merged = await patchStatus("mixed", {
+      spec: { size: 9 },
+      metadata: { labels: { a: "b" } },
+      status: { count: 2 },
+    });
     expect(merged.status).toBe(200);
     expect(field(merged.body, "spec", "size")).toBe(1);
     expect(field(merged.body, "metadata", "labels")).toBeUndefined();
     expect(field(merged.body, "status", "count")).toBe(2);
-    const patched = await call(
-      cluster,
-      "PATCH",
-      `${GADGETS}/mixed/status`,
+    const patched = await patchStatus(
+      "mixed",
       [
         { op: "replace", path: "/spec/size", value: 7 },
         { op: "add", path: "/status/count", value: 4 },
@@ -139,20 +128,8 @@ describe("status writes to a custom resource", () => {
 
   it("a status patch that changes nothing keeps the resourceVersion", async () => {
     await gadget("same");
-    const first = await call(
-      cluster,
-      "PATCH",
-      `${GADGETS}/same/status`,
-      { status: { count: 5 } },
-      MERGE,
-    );
-    const again = await call(
-      cluster,
-      "PATCH",
-      `${GADGETS}/same/status`,
-      { status: { count: 5 } },
-      MERGE,
-    );
+    const first = await patchStatus("same", { status: { count: 5 } });
+    const again = await patchStatus("same", { status: { count: 5 } });
     expect(again.status).toBe(200);
     expect(field(again.body, "metadata", "resourceVersion")).toBe(
       field(first.body, "metadata", "resourceVersion"),
