@@ -1,16 +1,19 @@
 // Benchmark: many AnalysisRuns measured at once (issue #6). N runs (default 2,000), each one
 // metric with a 1 s interval, through the bundled Web provider plugin against a local HTTP
-// server in this process; devcluster and the controller run as their own processes.
+// server; that server, devcluster and the controller each run as their own process. (The
+// server used to live in this process, where parsing a scrape of the controller's /metrics
+// held up its answers for about a second, and with them the measurements at the window's start.)
 //
 // Reported, over a steady window after every run has started:
-//   measurements/s taken (HTTP requests the server answered) against those asked (N per s);
+//   measurements/s taken (HTTP requests the server answered) against those asked (N per s),
+//     and per run, answers against the measurements its status counts (none may be lost);
 //   lateness of a measurement: the controller's own histogram of "provider call started"
 //     minus "measurement due" (finishedAt + interval, spec §2.3), p50/p99;
 //   CPU of the controller, its plugin children and devcluster over the window, also as CPU
 //     milliseconds per measurement taken (the figure to compare on a shared, noisy machine);
 //   how long due passes waited for one of the controller's AnalysisRun workers, and how long a
 //     pass held one (workers / mean pass time bounds the passes per second);
-//   API requests and plugin calls per measurement; controller RSS.
+//   API requests and plugin calls per measurement; controller RSS; the machine's speed.
 //
 //   npx tsc -b bench && node bench/dist/analysis/main.js [--runs N] [--window S]
 //     [--threads T]  the controller's --analysis-threads (default 30)
@@ -18,13 +21,12 @@
 //                    only, kept with the logs in the data directory
 //   SLUICE_BENCH_CONTROLLER_MAIN=/path/to/controller/dist/main.js runs another controller
 //   build (for an A/B comparison, run two benchmarks side by side so both see the same load).
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { referenceWorkMs } from "../common/index.js";
 import { BenchClient, runConcurrently } from "../devcluster/client.js";
 import { cpuSecondsOf, memoryOf, startDevcluster, stopProcess } from "../scale/processes.js";
 import { counterBy, histogram, histogramDelta, parseSamples, quantile } from "../scale/prom.js";
@@ -51,6 +53,7 @@ const WORK = "workqueue_work_duration_seconds";
 const K8S_REQUESTS = "controller_clientset_k8s_request_total";
 const PLUGIN_CALLS = "plugin_calls_total";
 const PRELOAD = new URL("./profile-preload.js", import.meta.url).href;
+const TARGET_SERVER = new URL("./target-server.js", import.meta.url).pathname;
 
 const log = (message: string): void => {
   process.stderr.write(`[bench/analysis ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -111,15 +114,64 @@ function toggleProfiles(pids: readonly number[]): void {
   }
 }
 
-async function main(): Promise<void> {
-  let requests = 0;
-  const server = createServer((_req, res) => {
-    requests++;
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"ok":true}');
+interface TargetServer {
+  child: ChildProcess;
+  port: number;
+}
+
+/** Starts the Web provider's target (target-server.ts) and waits for its port. */
+function startTargetServer(): Promise<TargetServer> {
+  const child = spawn(process.execPath, [TARGET_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`target server exited with ${String(code)}`)));
+    child.stdout?.once("data", (chunk: Buffer) => {
+      const port = Number(chunk.toString().trim());
+      if (Number.isInteger(port) && port > 0) resolve({ child, port });
+      else reject(new Error(`target server printed no port: ${chunk.toString()}`));
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+}
+
+/** Calls the target has answered: in all, and per run (keyed by the run's index). */
+async function answered(port: number): Promise<{ total: number; perRun: Record<string, number> }> {
+  const reply = await fetch(`http://127.0.0.1:${port}/__counts`);
+  return (await reply.json()) as { total: number; perRun: Record<string, number> };
+}
+
+/**
+ * For every run, provider calls answered minus the measurements its status counts, tallied by
+ * difference. The answers are read before the list, so a measurement answered meanwhile shows
+ * as -1 and one answered but not yet written as 1.
+ */
+async function recordedAgainstAnswered(
+  client: BenchClient,
+  targetPort: number,
+): Promise<Record<string, number>> {
+  const { perRun } = await answered(targetPort);
+  const reply = await client.send(
+    "GET",
+    `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/analysisruns`,
+  );
+  const list = JSON.parse(reply.body) as {
+    items: Array<{
+      metadata: { name: string };
+      status?: { metricResults?: Array<{ count?: number }> };
+    }>;
+  };
+  const tally: Record<string, number> = {};
+  for (const run of list.items) {
+    const index = run.metadata.name.slice("run-".length);
+    const recorded = run.status?.metricResults?.[0]?.count ?? 0;
+    const difference = (perRun[index] ?? 0) - recorded;
+    tally[difference] = (tally[difference] ?? 0) + 1;
+  }
+  return tally;
+}
+
+async function main(): Promise<void> {
+  const speedBefore = referenceWorkMs();
+  const target = await startTargetServer();
+  const port = target.port;
 
   const dataDir = mkdtempSync(join(tmpdir(), "sluice-bench-analysis-"));
   if (PROFILE) {
@@ -178,10 +230,11 @@ async function main(): Promise<void> {
     if (PROFILE) toggleProfiles(profiled);
     const cpuBefore = new Map(pids().map((pid) => [pid, cpuSecondsOf(pid)]));
     const devCpuBefore = cpuSecondsOf(devPid);
-    const requestsBefore = requests;
-    const driverCpuBefore = process.cpuUsage();
+    const targetPid = target.child.pid ?? 0;
+    const targetCpuBefore = cpuSecondsOf(targetPid);
     const loadAtStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     const before = await histograms(controller.metricsPort);
+    const requestsBefore = (await answered(port)).total;
     const started = performance.now();
     let peakRss = 0;
     const sampler = setInterval(() => {
@@ -189,8 +242,8 @@ async function main(): Promise<void> {
     }, 1000);
     await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
     clearInterval(sampler);
+    const taken = (await answered(port)).total - requestsBefore;
     const seconds = (performance.now() - started) / 1000;
-    const taken = requests - requestsBefore;
     if (PROFILE) toggleProfiles(profiled);
     const after = await histograms(controller.metricsPort);
     const window = histogramDelta(after.lateness, before.lateness);
@@ -204,8 +257,7 @@ async function main(): Promise<void> {
       else pluginCpu += used;
     }
     const devCpu = cpuSecondsOf(devPid) - devCpuBefore;
-    const driverUsage = process.cpuUsage(driverCpuBefore);
-    const driverCpu = (driverUsage.user + driverUsage.system) / 1e6;
+    const targetCpu = cpuSecondsOf(targetPid) - targetCpuBefore;
     const perTaken = (
       now: ReadonlyMap<string, number>,
       then: ReadonlyMap<string, number>,
@@ -222,6 +274,7 @@ async function main(): Promise<void> {
       taken === 0 ? Number.NaN : Number(((cpuSeconds * 1000) / taken).toFixed(3));
     const p50 = quantile(window, 0.5);
     const p99 = quantile(window, 0.99);
+    const recording = await recordedAgainstAnswered(client, port);
     const report = {
       runs: RUNS,
       windowSeconds: Number(seconds.toFixed(1)),
@@ -238,9 +291,9 @@ async function main(): Promise<void> {
         controller: Number((controllerCpu / seconds).toFixed(2)),
         plugins: Number((pluginCpu / seconds).toFixed(2)),
         devcluster: Number((devCpu / seconds).toFixed(2)),
-        // This process: the Web provider's HTTP server (not part of the system measured, but
-        // it shares the cores).
-        benchHttpServer: Number((driverCpu / seconds).toFixed(2)),
+        // The Web provider's target server (not part of the system measured, but it shares
+        // the cores).
+        targetHttpServer: Number((targetCpu / seconds).toFixed(2)),
       },
       cpuMsPerMeasurement: {
         controller: perMeasurement(controllerCpu),
@@ -265,7 +318,13 @@ async function main(): Promise<void> {
         apiRequests: perTaken(after.requests, before.requests),
         pluginCalls: perTaken(after.pluginCalls, before.pluginCalls),
       },
+      // Provider answers minus measurements in the run's status (count), per run: -1, 0 or 1
+      // while one is in flight; more means measurements were taken and not recorded.
+      answeredMinusRecorded: recording,
       controllerPeakRssMiB: peakRss,
+      // The machine's speed before the run (see bench/common/machine-speed.ts): CPU ms of a
+      // fixed piece of work, lower is faster. Compare runs only at like figures.
+      referenceWorkMs: speedBefore,
       analysisThreads: THREADS,
       loadAverageAtStart: loadAtStart,
       loadAverage: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
@@ -276,8 +335,7 @@ async function main(): Promise<void> {
     if (controller !== undefined) await stopProcess(controller.child);
     await stopProcess(cluster.child);
     client.close();
-    server.closeAllConnections();
-    server.close();
+    await stopProcess(target.child);
     if (PROFILE) log(`profile and logs kept in ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
   }

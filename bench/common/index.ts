@@ -1,1 +1,1 @@
-export {};
+export { referenceWorkMs } from "./machine-speed.js";
