@@ -22,6 +22,7 @@ export { type ClusterAccess, kubeconfigDocument, writeKubeconfig } from "./kubec
 export { HOOK_ANNOTATIONS } from "./kubelet/hooks.js";
 export type { ImageConfig } from "./kubelet/images.js";
 export { IMAGES_CONFIGMAP } from "./kubelet/pod-lifecycle.js";
+export { generateTlsMaterial, type TlsMaterial } from "./tls/certificate.js";
 /**
  * For tests: a devcluster on a free port with a fresh temporary data directory, which
  * `stop()` removes.

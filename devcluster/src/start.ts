@@ -156,8 +156,8 @@ export async function startDevClusterServer(
   });
   const tls = loadOrCreateTlsMaterial(dataDir);
   const token = loadOrCreateToken(dataDir);
-  const server = createApiServer({ api, watches, tls, token, log });
-  server.keepAliveTimeout = 60_000;
+  const apiServer = createApiServer({ api, watches, tls, token, log });
+  const server = apiServer.server;
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once("error", rejectListen);
     server.listen(options.port ?? 0, "127.0.0.1", () => {
@@ -191,7 +191,7 @@ export async function startDevClusterServer(
       watches.closeAll();
       await new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());
-        server.closeAllConnections();
+        apiServer.closeAllConnections();
       });
       store.close();
       releaseLock();

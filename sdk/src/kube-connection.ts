@@ -8,9 +8,19 @@
 // CREDENTIAL_TTL_MS (so rotated tokens are picked up), and every request shares one bounded
 // keep-alive agent with one TLS context. Every idle socket is kept: with more requests in
 // flight than idle sockets kept, a burst would close and re-handshake connections constantly.
+// `send` goes further when the server speaks HTTP/2: one multiplexed session for everything
+// (kube-transport.ts).
 import http from "node:http";
 import https from "node:https";
 import tls from "node:tls";
+import {
+  Http2Sessions,
+  type Http2TlsSettings,
+  type KubeHttpRequest,
+  type KubeHttpResponse,
+  sendHttp1,
+  sendHttp2,
+} from "./kube-transport.js";
 
 /** The part of client-node's KubeConfig used here (so the SDK does not depend on it). */
 export interface KubeConfigLike {
@@ -33,16 +43,48 @@ export class KubeConnection {
   private agent: http.Agent | undefined;
   private settings: (KubeConnectionSettings & { expiresAt: number }) | undefined;
   private pending: Promise<KubeConnectionSettings & { expiresAt: number }> | undefined;
+  private tlsSettings: Http2TlsSettings | undefined;
+  private readonly http2: Http2Sessions | undefined;
 
   constructor(
     private readonly kubeConfig: KubeConfigLike,
     /** Sockets in the pool, all kept alive once opened. */
     private readonly maxSockets = 64,
+    /** `send` uses HTTP/2 when an https server offers it (false: HTTP/1.1 always). */
+    useHttp2 = true,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error("the kubeconfig has no current cluster");
     this.server = new URL(cluster.server);
     this.secure = this.server.protocol === "https:";
+    this.http2 =
+      this.secure && useHttp2
+        ? new Http2Sessions(this.server, async () => {
+            await this.current();
+            if (this.tlsSettings === undefined) throw new Error("no TLS settings were loaded");
+            return this.tlsSettings;
+          })
+        : undefined;
+  }
+
+  /**
+   * One request to the API server: on the HTTP/2 session when the server speaks HTTP/2,
+   * otherwise on the HTTP/1.1 pool. `request.headers` must already carry the credentials
+   * (`current().headers`).
+   */
+  async send(request: KubeHttpRequest): Promise<KubeHttpResponse> {
+    if (this.http2 !== undefined) {
+      let session: Awaited<ReturnType<Http2Sessions["get"]>>;
+      try {
+        session = await this.http2.get();
+      } catch (error) {
+        // Refused, unreachable, or the TLS handshake failed: named like any other failure.
+        throw request.failure(error instanceof Error ? error.message : String(error));
+      }
+      if (session !== undefined) return sendHttp2(request, session, this.http2);
+    }
+    const settings = await this.current();
+    return sendHttp1(request, settings.agent, this.request);
   }
 
   /** The shared agent and current headers, reloading credentials when they are due. */
@@ -71,6 +113,7 @@ export class KubeConnection {
 
   /** Closes idle connections (at shutdown). */
   close(): void {
+    this.http2?.close();
     this.agent?.destroy();
   }
 
@@ -101,10 +144,15 @@ export class KubeConnection {
     if (options.ca !== undefined) context.ca = options.ca;
     if (options.cert !== undefined) context.cert = options.cert;
     if (options.key !== undefined) context.key = options.key;
-    const agentOptions: https.AgentOptions = {
-      ...pool,
-      secureContext: tls.createSecureContext(context),
+    const secureContext = tls.createSecureContext(context);
+    this.tlsSettings = {
+      secureContext,
+      ...(options.rejectUnauthorized === undefined
+        ? {}
+        : { rejectUnauthorized: options.rejectUnauthorized }),
+      ...(options.servername === undefined ? {} : { servername: options.servername }),
     };
+    const agentOptions: https.AgentOptions = { ...pool, secureContext };
     if (options.rejectUnauthorized !== undefined) {
       agentOptions.rejectUnauthorized = options.rejectUnauthorized;
     }

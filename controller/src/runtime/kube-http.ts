@@ -1,4 +1,4 @@
-import type http from "node:http";
+import type { Readable } from "node:stream";
 import { KubeApiError } from "./kube-errors.js";
 import { isKubeObject, type KubeObject, type ResourceType } from "./kube-resources.js";
 
@@ -22,20 +22,34 @@ export function expectObject(body: unknown, what: string): KubeObject {
   return body;
 }
 
-export function readBody(response: http.IncomingMessage): Promise<string> {
+/**
+ * A transport failure while an answer streams in, as a KubeApiError with status 0 (like a
+ * refused connection): a reset socket, or an HTTP/2 stream that closes before its end without
+ * an error of its own (cut with its connection).
+ */
+function cutShort(error?: Error): KubeApiError {
+  if (error instanceof KubeApiError) return error;
+  const reason = `the connection closed in the middle of the answer${error === undefined ? "" : `: ${error.message}`}`;
+  return new KubeApiError(reason, 0, "", reason);
+}
+
+export function readBody(response: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     response.on("data", (chunk: Buffer) => chunks.push(chunk));
     response.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    response.once("error", reject);
+    response.once("error", (error: Error) => reject(cutShort(error)));
+    // After 'end' this settles nothing: the promise is resolved already.
+    response.once("close", () => reject(cutShort()));
   });
 }
 
 /** Reads a response to its end without keeping or decoding what it carries. */
-export function drainBody(response: http.IncomingMessage): Promise<void> {
+export function drainBody(response: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
     response.once("end", resolve);
-    response.once("error", reject);
+    response.once("error", (error: Error) => reject(cutShort(error)));
+    response.once("close", () => reject(cutShort()));
     response.resume();
   });
 }
@@ -75,7 +89,7 @@ export function toApiError(
 }
 
 export async function consumeWatchStream(
-  response: http.IncomingMessage,
+  response: Readable,
   type: ResourceType,
   onEvent: (event: WatchEvent) => void,
   signal: AbortSignal,

@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import http2 from "node:http2";
+import https from "node:https";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateTlsMaterial } from "@sluice/devcluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient, loadKubeConfig, type RequestRecord, type WatchEvent } from "./kube.js";
 import { isConflict, isGone, isNotFound, KubeApiError, retryOnConflict } from "./kube-errors.js";
@@ -14,12 +17,32 @@ interface Seen {
   auth: string | undefined;
   contentType: string | undefined;
   body: string;
+  /** "1.1" or "2.0". */
+  httpVersion: string;
+}
+
+/**
+ * How the fake API server is reached: plain http; https offering HTTP/2 and HTTP/1.1 (as API
+ * servers do); https speaking HTTP/1.1 only (the client must fall back).
+ */
+type Transport = "http" | "https with HTTP/2" | "https, HTTP/1.1 only";
+const TRANSPORTS: Transport[] = ["http", "https with HTTP/2", "https, HTTP/1.1 only"];
+const tlsMaterial = generateTlsMaterial();
+
+interface FakeApi {
+  url: string;
+  seen: Seen[];
+  /** TCP connections accepted so far. */
+  connections(): number;
+  /** Cuts every open connection (the server keeps listening). */
+  dropConnections(): void;
+  close(): void;
 }
 
 /** A scripted stand-in for the API server, enough to check what the client sends and reads. */
-function startFakeApi(): Promise<{ server: http.Server; url: string; seen: Seen[] }> {
+function startFakeApi(transport: Transport): Promise<FakeApi> {
   const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     let body = "";
     req.on("data", (c: Buffer) => {
       body += c.toString();
@@ -32,6 +55,7 @@ function startFakeApi(): Promise<{ server: http.Server; url: string; seen: Seen[
         auth: req.headers.authorization,
         contentType: req.headers["content-type"],
         body,
+        httpVersion: req.httpVersion,
       });
       const json = (code: number, value: unknown): void => {
         res.writeHead(code, { "Content-Type": "application/json" }).end(JSON.stringify(value));
@@ -59,6 +83,20 @@ function startFakeApi(): Promise<{ server: http.Server; url: string; seen: Seen[
           `${JSON.stringify({ type: "ADDED", object: { metadata: { name: "s", namespace: "shop" } } })}\n`,
         );
         return; // left open until the client aborts
+      }
+      if (
+        req.method === "GET" &&
+        url.startsWith("/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts/cut")
+      ) {
+        // Half an answer, then the connection is gone.
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.write('{"metadata":{"na');
+        setTimeout(() => {
+          const stream = (res as unknown as { stream?: http2.ServerHttp2Stream }).stream;
+          if (stream !== undefined) stream.session?.destroy();
+          else res.socket?.destroy();
+        }, 20);
+        return;
       }
       if (
         req.method === "GET" &&
@@ -98,23 +136,56 @@ function startFakeApi(): Promise<{ server: http.Server; url: string; seen: Seen[
       }
       json(404, { kind: "Status", code: 404, reason: "NotFound", message: "not found" });
     });
+  };
+  const tlsOptions = { cert: tlsMaterial.certPem, key: tlsMaterial.keyPem };
+  const server =
+    transport === "http"
+      ? http.createServer(handler)
+      : transport === "https with HTTP/2"
+        ? http2.createSecureServer(
+            { ...tlsOptions, allowHTTP1: true },
+            // The compatibility request and response offer what the handler uses.
+            handler as unknown as (
+              req: http2.Http2ServerRequest,
+              res: http2.Http2ServerResponse,
+            ) => void,
+          )
+        : https.createServer(tlsOptions, handler);
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  server.on(transport === "http" ? "connection" : "secureConnection", (socket: Socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
+  const dropConnections = (): void => {
+    for (const socket of sockets) socket.destroy();
+  };
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}`, seen });
+      resolve({
+        url: `${transport === "http" ? "http" : "https"}://127.0.0.1:${port}`,
+        seen,
+        connections: () => accepted,
+        dropConnections,
+        close: () => {
+          dropConnections();
+          server.close();
+        },
+      });
     });
   });
 }
 
-describe("KubeClient", () => {
-  let api: Awaited<ReturnType<typeof startFakeApi>>;
+describe.each(TRANSPORTS)("KubeClient over %s", (transport) => {
+  let api: FakeApi;
   let dir: string;
   let client: KubeClient;
   const records: RequestRecord[] = [];
 
   beforeAll(async () => {
-    api = await startFakeApi();
+    api = await startFakeApi(transport);
     dir = mkdtempSync(join(tmpdir(), "sluice-kube-"));
     const kubeconfig = join(dir, "config");
     writeFileSync(
@@ -122,7 +193,7 @@ describe("KubeClient", () => {
       [
         "apiVersion: v1",
         "kind: Config",
-        `clusters: [{name: dev, cluster: {server: '${api.url}'}}]`,
+        `clusters: [{name: dev, cluster: {server: '${api.url}'${caField()}}}]`,
         "users: [{name: dev, user: {token: secret-token}}]",
         "contexts: [{name: dev, context: {cluster: dev, user: dev}}]",
         "current-context: dev",
@@ -136,8 +207,7 @@ describe("KubeClient", () => {
 
   afterAll(() => {
     client.close();
-    api.server.closeAllConnections();
-    api.server.close();
+    api.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -262,8 +332,61 @@ describe("KubeClient", () => {
     expect(events).toHaveLength(1);
   });
 
+  it("speaks HTTP/2 exactly when the server offers it", async () => {
+    await client.get(RESOURCES.rollouts, "shop", "web");
+    expect(api.seen.at(-1)?.httpVersion).toBe(transport === "https with HTTP/2" ? "2.0" : "1.1");
+  });
+
+  it("answers many requests at once, on one connection when it is HTTP/2", async () => {
+    await client.get(RESOURCES.rollouts, "shop", "web");
+    const before = api.connections();
+    const objects = await Promise.all(
+      Array.from({ length: 40 }, () => client.get(RESOURCES.rollouts, "shop", "web")),
+    );
+    expect(objects.map((o) => o.metadata.name)).toEqual(Array(40).fill("web"));
+    if (transport === "https with HTTP/2") expect(api.connections()).toBe(before);
+  });
+
+  it("carries on after the server drops its connections", async () => {
+    // Forty requests at once leave up to forty idle HTTP/1.1 connections in the pool.
+    await Promise.all(
+      Array.from({ length: 40 }, () => client.get(RESOURCES.rollouts, "shop", "web")),
+    );
+    api.dropConnections();
+    // A request caught on a dying connection fails with status 0 (callers retry, as informers
+    // and work queues do). HTTP/1.1 can lose one request per pooled connection; HTTP/2 has
+    // one connection, so at most one attempt fails before a new session serves.
+    let served = false;
+    const failures: unknown[] = [];
+    for (let attempt = 0; attempt < 50 && !served; attempt++) {
+      served = await client.get(RESOURCES.rollouts, "shop", "web").then(
+        () => true,
+        (error: unknown) => {
+          failures.push(error);
+          return false;
+        },
+      );
+    }
+    expect(served).toBe(true);
+    for (const failure of failures) {
+      expect((failure as KubeApiError).statusCode).toBe(0);
+      // Told by the connection's end, not found out by the 30 s request deadline.
+      expect(String(failure)).not.toMatch(/no answer within/);
+    }
+    if (transport === "https with HTTP/2") expect(failures.length).toBeLessThanOrEqual(1);
+  });
+
+  it("reports an answer cut off in the middle as status 0", async () => {
+    const error = await client.get(RESOURCES.rollouts, "shop", "cut").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect((error as KubeApiError).statusCode).toBe(0);
+    expect((error as KubeApiError).message).toMatch(/closed in the middle of the answer/);
+  });
+
   it("reports a connection failure as status 0", async () => {
-    const dead = new KubeClient(loadKubeConfigFor("http://127.0.0.1:1"));
+    const dead = new KubeClient(
+      loadKubeConfigFor(`${transport === "http" ? "http" : "https"}://127.0.0.1:1`),
+    );
     const error = await dead.get(RESOURCES.rollouts, "shop", "web").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeApiError);
     expect((error as KubeApiError).statusCode).toBe(0);
@@ -274,9 +397,15 @@ describe("KubeClient", () => {
     const file = join(dir, "dead");
     writeFileSync(
       file,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: '${server}'}}]\nusers: [{name: d, user: {}}]\ncontexts: [{name: d, context: {cluster: d, user: d}}]\ncurrent-context: d\n`,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: d, cluster: {server: '${server}'${caField()}}}]\nusers: [{name: d, user: {}}]\ncontexts: [{name: d, context: {cluster: d, user: d}}]\ncurrent-context: d\n`,
     );
     return loadKubeConfig({ kubeconfig: file });
+  }
+
+  /** The CA of the https servers, as the kubeconfig's certificate-authority-data. */
+  function caField(): string {
+    if (transport === "http") return "";
+    return `, certificate-authority-data: '${Buffer.from(tlsMaterial.caPem).toString("base64")}'`;
   }
 });
 

@@ -1,6 +1,5 @@
-import type http from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KubeConnection } from "@sluice/sdk";
+import { KubeConnection, type KubeHttpResponse } from "@sluice/sdk";
 import { KubeApiError } from "./kube-errors.js";
 import {
   consumeWatchStream,
@@ -102,7 +101,8 @@ const MAX_SOCKETS = 128;
  * A small REST client over the API server, for any resource including CRDs. Objects come back
  * as parsed JSON checked only for `metadata` (no class conversion, no Date objects), which
  * keeps informer caches small and lets reconcilers validate with their own schemas.
- * Every request shares the SDK's KubeConnection (one keep-alive agent, one TLS context).
+ * Every request shares the SDK's KubeConnection: one HTTP/2 session when the server offers
+ * HTTP/2 (as API servers do), else one keep-alive HTTP/1.1 pool; one TLS context either way.
  */
 export class KubeClient {
   readonly server: URL;
@@ -290,12 +290,12 @@ export class KubeClient {
         // No data for longer than the server's own timeout means the connection is dead.
         idleTimeoutMs: (timeoutSeconds + 30) * 1000,
       });
-      statusCode = String(response.statusCode ?? 0);
+      statusCode = String(response.statusCode);
       if (response.statusCode !== 200) {
-        const text = await readBody(response);
-        throw toApiError("watch", type.plural, options.namespace, response.statusCode ?? 0, text);
+        const text = await readBody(response.body);
+        throw toApiError("watch", type.plural, options.namespace, response.statusCode, text);
       }
-      await consumeWatchStream(response, type, onEvent, signal);
+      await consumeWatchStream(response.body, type, onEvent, signal);
     } catch (error) {
       if (signal.aborted) return;
       throw error;
@@ -324,13 +324,13 @@ export class KubeClient {
         undefined,
         { timeoutMs: this.options.timeoutMs ?? 30_000 },
       );
-      statusCode = String(response.statusCode ?? 0);
-      const code = response.statusCode ?? 0;
+      statusCode = String(response.statusCode);
+      const code = response.statusCode;
       if (req.discardBody === true && code >= 200 && code < 300) {
-        await drainBody(response);
+        await drainBody(response.body);
         return undefined;
       }
-      const text = await readBody(response);
+      const text = await readBody(response.body);
       if (code < 200 || code >= 300) {
         throw toApiError(req.verb ?? req.method, req.kind ?? req.path, req.namespace, code, text);
       }
@@ -368,7 +368,7 @@ export class KubeClient {
     contentType: string | undefined,
     signal: AbortSignal | undefined,
     timing: { timeoutMs?: number; idleTimeoutMs?: number },
-  ): Promise<http.IncomingMessage> {
+  ): Promise<KubeHttpResponse> {
     const settings = await this.connection.current();
     const url = this.connection.url(path, query);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -378,28 +378,15 @@ export class KubeClient {
       headers["Content-Type"] = contentType ?? "application/json";
       headers["Content-Length"] = String(payload.length);
     }
-    const requestFn = this.connection.request;
-    return new Promise((resolve, reject) => {
-      const req = requestFn(url, { method, headers, agent: settings.agent, signal });
-      const describeFailure = (reason: string): KubeApiError =>
-        new KubeApiError(`${method} ${url.pathname}: ${reason}`, 0, "", reason);
-      if (timing.timeoutMs !== undefined) {
-        const deadline = setTimeout(() => {
-          req.destroy(describeFailure(`no answer within ${timing.timeoutMs} ms`));
-        }, timing.timeoutMs);
-        req.once("close", () => clearTimeout(deadline));
-      }
-      if (timing.idleTimeoutMs !== undefined) {
-        const idle = timing.idleTimeoutMs;
-        req.setTimeout(idle, () => req.destroy(describeFailure(`stream idle for ${idle} ms`)));
-      }
-      req.once("response", resolve);
-      req.once("error", (error: Error) => {
-        if (error instanceof KubeApiError) reject(error);
-        else if (error.name === "AbortError") reject(error);
-        else reject(describeFailure(error.message));
-      });
-      req.end(payload);
+    return this.connection.send({
+      method,
+      url,
+      headers,
+      ...(payload === undefined ? {} : { body: payload }),
+      ...(signal === undefined ? {} : { signal }),
+      ...(timing.timeoutMs === undefined ? {} : { timeoutMs: timing.timeoutMs }),
+      ...(timing.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: timing.idleTimeoutMs }),
+      failure: (reason) => new KubeApiError(`${method} ${url.pathname}: ${reason}`, 0, "", reason),
     });
   }
 }

@@ -158,7 +158,11 @@ function writeList(
   return new Promise((resolve) => {
     let finished = false;
     const pump = (): void => {
-      while (!finished && !res.destroyed) {
+      // An HTTP/2 response has no `destroyed`: its stream's says whether the client is gone.
+      while (
+        !finished &&
+        !(res.destroyed || (res as { stream?: { destroyed: boolean } }).stream?.destroyed === true)
+      ) {
         const buffer = chunk();
         if (next >= items.length) {
           finished = true;

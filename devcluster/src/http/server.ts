@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer, type Server } from "node:https";
+import { createSecureServer, type Http2SecureServer } from "node:http2";
+import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { ApiError } from "../api/errors.js";
 import type { ObjectApi } from "../api/objects.js";
@@ -67,7 +68,11 @@ async function route(
     );
   }
   const { api, watches } = options;
-  if (path === "/api") return sendJson(res, 200, apiVersions(req.headers.host ?? "127.0.0.1"));
+  if (path === "/api") {
+    // HTTP/2 names the host in the :authority pseudo-header instead of Host.
+    const authority = req.headers.host ?? req.headers[":authority"];
+    return sendJson(res, 200, apiVersions(typeof authority === "string" ? authority : "127.0.0.1"));
+  }
   if (path === "/apis") return sendJson(res, 200, apiGroupList(api.registry));
   if (path === "/openapi/v3" || path.startsWith("/openapi/v3/")) {
     const document = openApiV3(api.registry, path);
@@ -163,10 +168,34 @@ async function route(
   );
 }
 
-export function createApiServer(options: HttpOptions): Server {
-  const server = createServer(
-    { cert: options.tls.certPem, key: options.tls.keyPem },
-    (req, res) => {
+export interface ApiServer {
+  server: Http2SecureServer;
+  /** Ends every open connection, HTTP/1.1 and HTTP/2 alike (watches included). */
+  closeAllConnections(): void;
+}
+
+/** Streams one HTTP/2 connection may carry at once: a controller's watches and workers fit. */
+const MAX_CONCURRENT_STREAMS = 1000;
+
+/**
+ * The API server speaks HTTP/2 to clients that offer it during the TLS handshake (client-go,
+ * kubectl, the controller) and HTTP/1.1 to the rest. Handlers are written against the
+ * HTTP/1.1 request and response; the HTTP/2 compatibility objects provide the same members
+ * they use (method, url, headers, body stream; writeHead, write, end, flushHeaders,
+ * writableLength, destroy, 'drain' and 'close'), except `destroyed` (see list.ts) and the
+ * Host header (see /api above).
+ */
+export function createApiServer(options: HttpOptions): ApiServer {
+  const server = createSecureServer(
+    {
+      cert: options.tls.certPem,
+      key: options.tls.keyPem,
+      allowHTTP1: true,
+      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+    },
+    (http2Request, http2Response) => {
+      const req = http2Request as unknown as IncomingMessage;
+      const res = http2Response as unknown as ServerResponse;
       const started = Date.now();
       route(options, req, res)
         .catch((error: unknown) => {
@@ -202,8 +231,24 @@ export function createApiServer(options: HttpOptions): Server {
         });
     },
   );
-  server.on("clientError", (_error, socket) => {
+  // HTTP/1.1 connections are served by node:http's connection handling, which reads its idle
+  // keep-alive limit from the server object (the http2 server's type does not declare it).
+  Object.assign(server, { keepAliveTimeout: 60_000 });
+  // HTTP/1.1 requests that do not parse: drop the connection (as before, without an answer).
+  server.on("clientError", (_error: Error, socket: { destroy(): void }) => {
     socket.destroy();
   });
-  return server;
+  // A client that breaks HTTP/2 framing loses its session; nothing else is affected.
+  server.on("sessionError", () => {});
+  const sockets = new Set<TLSSocket>();
+  server.on("secureConnection", (socket: TLSSocket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return {
+    server,
+    closeAllConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
 }
