@@ -36,20 +36,32 @@ function cutShort(error?: Error): KubeApiError {
 export function readBody(response: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let ended = false;
     response.on("data", (chunk: Buffer) => chunks.push(chunk));
-    response.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    response.once("end", () => {
+      ended = true;
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
     response.once("error", (error: Error) => reject(cutShort(error)));
-    // After 'end' this settles nothing: the promise is resolved already.
-    response.once("close", () => reject(cutShort()));
+    // Checked before building the error: an Error's stack costs more than a small request.
+    response.once("close", () => {
+      if (!ended) reject(cutShort());
+    });
   });
 }
 
 /** Reads a response to its end without keeping or decoding what it carries. */
 export function drainBody(response: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
-    response.once("end", resolve);
+    let ended = false;
+    response.once("end", () => {
+      ended = true;
+      resolve();
+    });
     response.once("error", (error: Error) => reject(cutShort(error)));
-    response.once("close", () => reject(cutShort()));
+    response.once("close", () => {
+      if (!ended) reject(cutShort());
+    });
     response.resume();
   });
 }

@@ -349,6 +349,7 @@ export class ObjectApi {
     return obj;
   }
 
+  /** `patch` is consumed: a merge patch's values move into the stored object uncopied. */
   patch(
     type: ResourceType,
     namespace: string,

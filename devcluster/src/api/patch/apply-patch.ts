@@ -6,7 +6,8 @@ import { applyStrategicMergePatch } from "./strategic-merge.js";
 
 /**
  * Applies a PATCH body of the given media type; the caller then updates as with PUT.
- * `existing` must be the caller's private copy: a merge patch is applied to it in place.
+ * `existing` must be the caller's private copy: a merge patch is applied to it in place, and
+ * consumes `patch` (its values move into the result).
  */
 export function applyPatch(
   existing: KubeObject,
