@@ -38,6 +38,38 @@ export interface KubeHttpResponse {
   body: Readable;
 }
 
+/**
+ * Reads an answer's body to its end. A transport failure on the way (a reset socket; an
+ * HTTP/2 stream that closes before its end without an error of its own) rejects with
+ * `failure(reason)`, or with the error itself when it is one `failure` made.
+ */
+export function readAnswer(
+  body: Readable,
+  failure: (reason: string) => Error,
+  isOwn: (error: Error) => boolean = () => false,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    body.on("data", (chunk: Buffer) => chunks.push(chunk));
+    body.once("end", () => {
+      ended = true;
+      resolve(Buffer.concat(chunks));
+    });
+    body.once("error", (error: Error) =>
+      reject(
+        isOwn(error)
+          ? error
+          : failure(`the connection closed in the middle of the answer: ${error.message}`),
+      ),
+    );
+    // Checked before building the error: an Error's stack costs more than a small request.
+    body.once("close", () => {
+      if (!ended) reject(failure("the connection closed in the middle of the answer"));
+    });
+  });
+}
+
 /** An AbortSignal's error passes through unchanged; anything else is named by `failure`. */
 function settleError(request: KubeHttpRequest, own: Error | undefined, error: Error): Error {
   if (error === own || error.name === "AbortError") return error;

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { readAnswer } from "@sluice/sdk";
 import { KubeApiError } from "./kube-errors.js";
 import { isKubeObject, type KubeObject, type ResourceType } from "./kube-resources.js";
 
@@ -22,32 +23,14 @@ export function expectObject(body: unknown, what: string): KubeObject {
   return body;
 }
 
-/**
- * A transport failure while an answer streams in, as a KubeApiError with status 0 (like a
- * refused connection): a reset socket, or an HTTP/2 stream that closes before its end without
- * an error of its own (cut with its connection).
- */
-function cutShort(error?: Error): KubeApiError {
-  if (error instanceof KubeApiError) return error;
-  const reason = `the connection closed in the middle of the answer${error === undefined ? "" : `: ${error.message}`}`;
+/** A transport failure while an answer streams in: a KubeApiError with status 0. */
+function cutShort(reason: string): KubeApiError {
   return new KubeApiError(reason, 0, "", reason);
 }
 
-export function readBody(response: Readable): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let ended = false;
-    response.on("data", (chunk: Buffer) => chunks.push(chunk));
-    response.once("end", () => {
-      ended = true;
-      resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-    response.once("error", (error: Error) => reject(cutShort(error)));
-    // Checked before building the error: an Error's stack costs more than a small request.
-    response.once("close", () => {
-      if (!ended) reject(cutShort());
-    });
-  });
+export async function readBody(response: Readable): Promise<string> {
+  const body = await readAnswer(response, cutShort, (error) => error instanceof KubeApiError);
+  return body.toString("utf8");
 }
 
 /** Reads a response to its end without keeping or decoding what it carries. */
@@ -58,9 +41,15 @@ export function drainBody(response: Readable): Promise<void> {
       ended = true;
       resolve();
     });
-    response.once("error", (error: Error) => reject(cutShort(error)));
+    response.once("error", (error: Error) =>
+      reject(
+        error instanceof KubeApiError
+          ? error
+          : cutShort(`the connection closed in the middle of the answer: ${error.message}`),
+      ),
+    );
     response.once("close", () => {
-      if (!ended) reject(cutShort());
+      if (!ended) reject(cutShort("the connection closed in the middle of the answer"));
     });
     response.resume();
   });

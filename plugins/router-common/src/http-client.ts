@@ -1,7 +1,8 @@
-// A small JSON client for the API server on the SDK's KubeConnection: one bounded keep-alive
-// agent and TLS context for every call of the plugin (client-node would handshake per call).
+// A small JSON client for the API server on the SDK's KubeConnection: one HTTP/2 session (or
+// one bounded keep-alive HTTP/1.1 pool) and TLS context for every call of the plugin
+// (client-node would handshake per call).
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KubeConnection } from "@sluice/sdk";
+import { KubeConnection, readAnswer } from "@sluice/sdk";
 /** A non-2xx answer of the API server (or a transport failure, code 0). */
 export class KubeHttpError extends Error {
   constructor(
@@ -16,7 +17,7 @@ export class KubeHttpError extends Error {
   }
 }
 
-/** Sockets kept per plugin: more than the controller ever has in flight towards one plugin. */
+/** HTTP/1.1 sockets kept per plugin: more than the controller ever has in flight towards one plugin. */
 const MAX_SOCKETS = 64;
 const REQUEST_TIMEOUT_MS = 20_000;
 
@@ -38,7 +39,7 @@ export class KubeHttpClient {
     body?: unknown,
     contentType = "application/json",
   ): Promise<unknown> {
-    const { headers: auth, agent } = await this.connection.current();
+    const { headers: auth } = await this.connection.current();
     const url = this.connection.url(path, query);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { ...auth, Accept: "application/json" };
@@ -46,35 +47,20 @@ export class KubeHttpClient {
       headers["Content-Type"] = contentType;
       headers["Content-Length"] = String(payload.length);
     }
-    const send = this.connection.request;
     const what = `${method} ${url.pathname}`;
-    const { code, text } = await new Promise<{ code: number; text: string }>((resolve, reject) => {
-      const req = send(url, { method, headers, agent });
-      const deadline = setTimeout(() => {
-        req.destroy(
-          new KubeHttpError(`${what}: no answer within ${REQUEST_TIMEOUT_MS} ms`, 0, "timeout"),
-        );
-      }, REQUEST_TIMEOUT_MS);
-      req.once("close", () => clearTimeout(deadline));
-      req.once("error", (error) => {
-        reject(
-          error instanceof KubeHttpError
-            ? error
-            : new KubeHttpError(`${what}: ${error.message}`, 0, error.message),
-        );
-      });
-      req.once("response", (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.once("error", (error) =>
-          reject(new KubeHttpError(`${what}: ${error.message}`, 0, error.message)),
-        );
-        response.once("end", () =>
-          resolve({ code: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
-        );
-      });
-      req.end(payload);
+    const failure = (reason: string): KubeHttpError =>
+      new KubeHttpError(`${what}: ${reason}`, 0, reason);
+    const isOwn = (error: Error): boolean => error instanceof KubeHttpError;
+    const response = await this.connection.send({
+      method,
+      url,
+      headers,
+      ...(payload === undefined ? {} : { body: payload }),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      failure,
     });
+    const code = response.statusCode;
+    const text = (await readAnswer(response.body, failure, isOwn)).toString("utf8");
     const parsed = parseJson(text);
     if (code < 200 || code >= 300) {
       const detail =
