@@ -36,6 +36,19 @@ export interface KubeConnectionSettings {
 
 const CREDENTIAL_TTL_MS = 10_000;
 
+const DEADLINE = new Error("deadline");
+
+/** `pending`, or DEADLINE thrown once the request's own deadline passes first. */
+function withinDeadline<T>(pending: Promise<T>, request: KubeHttpRequest): Promise<T> {
+  const timeoutMs = request.timeoutMs;
+  if (timeoutMs === undefined) return pending;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(DEADLINE), timeoutMs);
+  });
+  return Promise.race([pending, expired]).finally(() => clearTimeout(timer));
+}
+
 export class KubeConnection {
   /** The API server's base URL from the kubeconfig's current cluster. */
   readonly server: URL;
@@ -73,13 +86,21 @@ export class KubeConnection {
    * (`current().headers`).
    */
   async send(request: KubeHttpRequest): Promise<KubeHttpResponse> {
-    if (this.http2 !== undefined) {
-      let session: Awaited<ReturnType<Http2Sessions["get"]>>;
-      try {
-        session = await this.http2.get();
-      } catch (error) {
-        // Refused, unreachable, or the TLS handshake failed: named like any other failure.
-        throw request.failure(error instanceof Error ? error.message : String(error));
+    if (this.http2 !== undefined && !this.http2.http1Only) {
+      // The usual case takes no wait: the session is open.
+      let session = this.http2.live();
+      if (session === undefined) {
+        try {
+          session = await withinDeadline(this.http2.get(), request);
+        } catch (error) {
+          if (error === DEADLINE) {
+            throw request.failure(
+              `no answer within ${request.timeoutMs ?? 0} ms (still connecting)`,
+            );
+          }
+          // Refused, unreachable, or the TLS handshake failed: named like any other failure.
+          throw request.failure(error instanceof Error ? error.message : String(error));
+        }
       }
       if (session !== undefined) return sendHttp2(request, session, this.http2);
     }

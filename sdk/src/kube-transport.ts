@@ -192,12 +192,17 @@ export interface Http2TlsSettings {
   servername?: string;
 }
 
+/** A connection whose TCP and TLS handshakes take longer fails its requests (they retry). */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** After this long without an answer to a PING the connection is judged dead. */
 const PING_TIMEOUT_MS = 15_000;
 /** How often a connection in use is checked with a PING (client-go checks after 30 s idle). */
 const PING_INTERVAL_MS = 30_000;
-/** Stream ids are 31-bit and odd on a client: a session this far along is replaced. */
-const LAST_STREAM_ID = 2 ** 30;
+/**
+ * Stream ids are 31-bit and odd on a client, so a session carries at most 2^30 streams: one
+ * this far along is replaced. (Counted here: `session.state` is built anew on every read.)
+ */
+const STREAMS_PER_SESSION = 2 ** 29;
 /** Flow-control windows: a list of thousands of objects must not stall on 64 KiB windows. */
 const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
 const SESSION_WINDOW_BYTES = 64 * 1024 * 1024;
@@ -211,8 +216,10 @@ const SESSION_WINDOW_BYTES = 64 * 1024 * 1024;
 export class Http2Sessions {
   private session: http2.ClientHttp2Session | undefined;
   private opening: Promise<http2.ClientHttp2Session | undefined> | undefined;
-  private http1Only = false;
+  private speaksHttp1Only = false;
   private readonly open = new Map<http2.ClientHttp2Session, number>();
+  /** Streams started on the current session. */
+  private started = 0;
   private pinger: NodeJS.Timeout | undefined;
 
   constructor(
@@ -220,16 +227,27 @@ export class Http2Sessions {
     private readonly settings: () => Promise<Http2TlsSettings>,
   ) {}
 
-  /** The live session, or undefined when this server speaks HTTP/1.1 only. */
-  async get(): Promise<http2.ClientHttp2Session | undefined> {
-    if (this.http1Only) return undefined;
+  /** The session to use now, if one is open and has stream ids left (no waiting). */
+  live(): http2.ClientHttp2Session | undefined {
     const current = this.session;
-    if (current !== undefined && !current.closed && !current.destroyed) {
-      if ((current.state.nextStreamID ?? 0) < LAST_STREAM_ID) return current;
-      // Let its streams finish; new requests go to a fresh session.
-      this.forget(current);
-      current.close();
-    }
+    if (current === undefined || current.closed || current.destroyed) return undefined;
+    if (this.started < STREAMS_PER_SESSION) return current;
+    // Let its streams finish; new requests go to a fresh session.
+    this.forget(current);
+    current.close();
+    return undefined;
+  }
+
+  /** Whether this server answered HTTP/1.1 during the TLS handshake (no HTTP/2 then). */
+  get http1Only(): boolean {
+    return this.speaksHttp1Only;
+  }
+
+  /** The live session, or a new one; undefined when this server speaks HTTP/1.1 only. */
+  async get(): Promise<http2.ClientHttp2Session | undefined> {
+    if (this.speaksHttp1Only) return undefined;
+    const current = this.live();
+    if (current !== undefined) return current;
     this.opening ??= this.connect().finally(() => {
       this.opening = undefined;
     });
@@ -238,6 +256,7 @@ export class Http2Sessions {
 
   /** Counts `stream` as open on `session` (holding the process while any is). */
   track(session: http2.ClientHttp2Session, stream: http2.ClientHttp2Stream): void {
+    if (session === this.session) this.started++;
     const count = (this.open.get(session) ?? 0) + 1;
     this.open.set(session, count);
     if (count === 1) session.ref();
@@ -287,14 +306,24 @@ export class Http2Sessions {
             ? { servername: host }
             : {}),
       });
+      // Requests wait for this handshake before their own deadline starts: bound it.
+      const timer = setTimeout(() => {
+        connection.destroy(
+          new Error(`no TLS connection to ${this.server.host} within ${CONNECT_TIMEOUT_MS} ms`),
+        );
+      }, CONNECT_TIMEOUT_MS);
       connection.once("secureConnect", () => {
+        clearTimeout(timer);
         connection.off("error", reject);
         resolve(connection);
       });
-      connection.once("error", reject);
+      connection.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
     if (socket.alpnProtocol !== "h2") {
-      this.http1Only = true;
+      this.speaksHttp1Only = true;
       socket.destroy();
       return undefined;
     }
@@ -312,6 +341,7 @@ export class Http2Sessions {
     });
     session.unref();
     this.session = session;
+    this.started = 0;
     this.pinger = setInterval(() => this.ping(session), PING_INTERVAL_MS);
     this.pinger.unref();
     return session;

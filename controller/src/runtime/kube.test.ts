@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import https from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import net, { type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateTlsMaterial } from "@sluice/devcluster";
@@ -381,6 +381,28 @@ describe.each(TRANSPORTS)("KubeClient over %s", (transport) => {
     expect(error).toBeInstanceOf(KubeApiError);
     expect((error as KubeApiError).statusCode).toBe(0);
     expect((error as KubeApiError).message).toMatch(/closed in the middle of the answer/);
+  });
+
+  it("gives up at the request's deadline on a server that accepts but never answers", async () => {
+    // Accepts TCP connections and never says a word: not even the TLS handshake completes.
+    const held: Socket[] = [];
+    const silent = net.createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const scheme = transport === "http" ? "http" : "https";
+    const stuck = new KubeClient(loadKubeConfigFor(`${scheme}://127.0.0.1:${port}`), {
+      timeoutMs: 300,
+    });
+    try {
+      const error = await stuck.get(RESOURCES.rollouts, "shop", "web").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KubeApiError);
+      expect((error as KubeApiError).statusCode).toBe(0);
+      expect((error as KubeApiError).message).toMatch(/no answer within 300 ms/);
+    } finally {
+      stuck.close();
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 
   it("reports a connection failure as status 0", async () => {
