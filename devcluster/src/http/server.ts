@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
+import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { ApiError } from "../api/errors.js";
@@ -240,6 +241,10 @@ export function createApiServer(options: HttpOptions): ApiServer {
   });
   // A client that breaks HTTP/2 framing loses its session; nothing else is affected.
   server.on("sessionError", () => {});
+  // Small writes (a watch event, a short answer) leave at once: node:https servers turn
+  // Nagle's algorithm off by themselves, the http2 server does not (with it on, watch
+  // deliveries to HTTP/1.1 watchers waited for the peer's delayed ACK: p50 6 → 14 ms).
+  server.on("connection", (socket: Socket) => socket.setNoDelay(true));
   const sockets = new Set<TLSSocket>();
   server.on("secureConnection", (socket: TLSSocket) => {
     sockets.add(socket);
