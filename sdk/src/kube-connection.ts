@@ -89,9 +89,16 @@ export class KubeConnection {
     if (this.http2 !== undefined && !this.http2.http1Only) {
       // The usual case takes no wait: the session is open.
       let session = this.http2.live();
+      let exchange = request;
       if (session === undefined) {
+        const started = Date.now();
         try {
           session = await withinDeadline(this.http2.get(), request);
+          // What connecting took comes off the request's deadline.
+          if (request.timeoutMs !== undefined) {
+            const left = Math.max(1, request.timeoutMs - (Date.now() - started));
+            exchange = { ...request, timeoutMs: left };
+          }
         } catch (error) {
           if (error === DEADLINE) {
             throw request.failure(
@@ -102,7 +109,7 @@ export class KubeConnection {
           throw request.failure(error instanceof Error ? error.message : String(error));
         }
       }
-      if (session !== undefined) return sendHttp2(request, session, this.http2);
+      if (session !== undefined) return sendHttp2(exchange, session, this.http2);
     }
     const settings = await this.current();
     return sendHttp1(request, settings.agent, this.request);
