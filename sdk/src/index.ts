@@ -62,7 +62,12 @@ export {
   KubeConnection,
   type KubeConnectionSettings,
 } from "./kube-connection.js";
-export { type KubeHttpRequest, type KubeHttpResponse, readAnswer } from "./kube-transport.js";
+export {
+  drainAnswer,
+  type KubeHttpRequest,
+  type KubeHttpResponse,
+  readAnswer,
+} from "./kube-transport.js";
 export { createPluginLogger, type Logger } from "./logger.js";
 export {
   completeMeasurement,

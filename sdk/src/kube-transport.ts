@@ -39,22 +39,22 @@ export interface KubeHttpResponse {
 }
 
 /**
- * Reads an answer's body to its end. A transport failure on the way (a reset socket; an
- * HTTP/2 stream that closes before its end without an error of its own) rejects with
- * `failure(reason)`, or with the error itself when it is one `failure` made.
+ * Follows an answer's body to its end, handing each chunk to `onChunk` (or dropping it). A
+ * transport failure on the way (a reset socket; an HTTP/2 stream that closes before its end
+ * without an error of its own) rejects with `failure(reason)`, or with the error itself when
+ * it is one `failure` made.
  */
-export function readAnswer(
+function followAnswer(
   body: Readable,
   failure: (reason: string) => Error,
-  isOwn: (error: Error) => boolean = () => false,
-): Promise<Buffer> {
+  isOwn: (error: Error) => boolean,
+  onChunk: ((chunk: Buffer) => void) | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let ended = false;
-    body.on("data", (chunk: Buffer) => chunks.push(chunk));
     body.once("end", () => {
       ended = true;
-      resolve(Buffer.concat(chunks));
+      resolve();
     });
     body.once("error", (error: Error) =>
       reject(
@@ -67,7 +67,29 @@ export function readAnswer(
     body.once("close", () => {
       if (!ended) reject(failure("the connection closed in the middle of the answer"));
     });
+    if (onChunk === undefined) body.resume();
+    else body.on("data", onChunk);
   });
+}
+
+/** Reads an answer's body to its end (failures as in followAnswer). */
+export async function readAnswer(
+  body: Readable,
+  failure: (reason: string) => Error,
+  isOwn: (error: Error) => boolean = () => false,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await followAnswer(body, failure, isOwn, (chunk) => chunks.push(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** Reads an answer's body to its end without keeping it (failures as in followAnswer). */
+export function drainAnswer(
+  body: Readable,
+  failure: (reason: string) => Error,
+  isOwn: (error: Error) => boolean = () => false,
+): Promise<void> {
+  return followAnswer(body, failure, isOwn, undefined);
 }
 
 /** An AbortSignal's error passes through unchanged; anything else is named by `failure`. */

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { readAnswer } from "@sluice/sdk";
+import { drainAnswer, readAnswer } from "@sluice/sdk";
 import { KubeApiError } from "./kube-errors.js";
 import { isKubeObject, type KubeObject, type ResourceType } from "./kube-resources.js";
 
@@ -28,31 +28,15 @@ function cutShort(reason: string): KubeApiError {
   return new KubeApiError(reason, 0, "", reason);
 }
 
+const ownError = (error: Error): boolean => error instanceof KubeApiError;
+
 export async function readBody(response: Readable): Promise<string> {
-  const body = await readAnswer(response, cutShort, (error) => error instanceof KubeApiError);
-  return body.toString("utf8");
+  return (await readAnswer(response, cutShort, ownError)).toString("utf8");
 }
 
 /** Reads a response to its end without keeping or decoding what it carries. */
 export function drainBody(response: Readable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let ended = false;
-    response.once("end", () => {
-      ended = true;
-      resolve();
-    });
-    response.once("error", (error: Error) =>
-      reject(
-        error instanceof KubeApiError
-          ? error
-          : cutShort(`the connection closed in the middle of the answer: ${error.message}`),
-      ),
-    );
-    response.once("close", () => {
-      if (!ended) reject(cutShort("the connection closed in the middle of the answer"));
-    });
-    response.resume();
-  });
+  return drainAnswer(response, cutShort, ownError);
 }
 
 function parseStatus(text: string): { reason: string; message: string; code?: number } {
