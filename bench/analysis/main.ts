@@ -29,7 +29,14 @@ import { parse as parseYaml } from "yaml";
 import { referenceWorkMs } from "../common/index.js";
 import { BenchClient, runConcurrently } from "../devcluster/client.js";
 import { cpuSecondsOf, memoryOf, startDevcluster, stopProcess } from "../scale/processes.js";
-import { counterBy, histogram, histogramDelta, parseSamples, quantile } from "../scale/prom.js";
+import {
+  counterBy,
+  type Histogram,
+  histogram,
+  histogramDelta,
+  parseSamples,
+  quantile,
+} from "../scale/prom.js";
 import { type AnalysisController, startAnalysisController } from "./controller.js";
 
 function flag(name: string, fallback: number): number {
@@ -143,6 +150,52 @@ async function answered(port: number): Promise<{ total: number; perRun: Record<s
  * difference. The answers are read before the list, so a measurement answered meanwhile shows
  * as -1 and one answered but not yet written as 1.
  */
+/**
+ * Per measurement in the window, how much longer than the 1 s interval its run's gap between
+ * two requests at the target was (ms, sorted). It includes what `lateness` leaves out: the
+ * time the call spent queued in the plugin and on the way, and the answer's way back.
+ */
+async function overrunsSince(port: number, fromMs: number): Promise<number[]> {
+  const reply = await fetch(`http://127.0.0.1:${port}/__overruns?from=${fromMs}`);
+  return ((await reply.json()) as number[]).sort((a, b) => a - b);
+}
+
+/** The share of a histogram's observations above `bound` (one of its bucket bounds). */
+function shareAbove(h: Histogram, bound: number): number {
+  const atOrBelow = h.buckets.find((b) => b.le === bound)?.count ?? Number.NaN;
+  return h.count === 0 ? Number.NaN : Number((1 - atOrBelow / h.count).toFixed(4));
+}
+
+/** The target's answers per 100 ms slot over the window that started at `fromMs`. */
+async function timeline(port: number, fromMs: number, seconds: number): Promise<number[]> {
+  const reply = await fetch(`http://127.0.0.1:${port}/__timeline?from=${fromMs}`);
+  return ((await reply.json()) as number[]).slice(0, seconds * 10);
+}
+
+/**
+ * Measurements taken in each sliding one-second span of the window (100 ms steps): how steady
+ * the throughput was. Lateness follows its dips, not its mean: a second that takes fewer than
+ * the runs due in it leaves the rest waiting.
+ */
+function perSecondSpread(slots: readonly number[]): Record<string, number> {
+  const sums: number[] = [];
+  for (let start = 0; start + 10 <= slots.length; start++) {
+    let sum = 0;
+    for (let i = start; i < start + 10; i++) sum += slots[i] ?? 0;
+    sums.push(sum);
+  }
+  sums.sort((a, b) => a - b);
+  const at = (q: number) =>
+    sums[Math.min(sums.length - 1, Math.floor(q * sums.length))] ?? Number.NaN;
+  return {
+    min: sums[0] ?? Number.NaN,
+    p01: at(0.01),
+    p10: at(0.1),
+    p50: at(0.5),
+    max: sums.at(-1) ?? Number.NaN,
+  };
+}
+
 async function recordedAgainstAnswered(
   client: BenchClient,
   targetPort: number,
@@ -235,6 +288,7 @@ async function main(): Promise<void> {
     const loadAtStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     const before = await histograms(controller.metricsPort);
     const requestsBefore = (await answered(port)).total;
+    const startedAtMs = Date.now();
     const started = performance.now();
     let peakRss = 0;
     const sampler = setInterval(() => {
@@ -244,6 +298,10 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const taken = (await answered(port)).total - requestsBefore;
     const seconds = (performance.now() - started) / 1000;
+    const slots = await timeline(port, startedAtMs, WINDOW_S);
+    const overruns = await overrunsSince(port, startedAtMs);
+    const steadiness = perSecondSpread(slots);
+    if (process.env.SLUICE_BENCH_TIMELINE) log(`per 100 ms: ${slots.join(" ")}`);
     if (PROFILE) toggleProfiles(profiled);
     const after = await histograms(controller.metricsPort);
     const window = histogramDelta(after.lateness, before.lateness);
@@ -280,12 +338,33 @@ async function main(): Promise<void> {
       windowSeconds: Number(seconds.toFixed(1)),
       measurementsAskedPerSecond: RUNS,
       measurementsTakenPerSecond: Math.round(taken / seconds),
+      // Spread over every one-second span of the window (sliding in 100 ms steps).
+      measurementsInOneSecond: steadiness,
       latenessSeconds: {
         observed: window.count,
         p50: p50.estimate,
         p50AtMost: p50.atMost,
         p99: p99.estimate,
         p99AtMost: p99.atMost,
+        // Share of the window's measurements that started later than 0.5 s / 1 s.
+        laterThan: {
+          "0.5": shareAbove(window, 0.5),
+          "1": shareAbove(window, 1),
+        },
+      },
+      // Seen from the measured service: the gap between two requests of a run, minus the 1 s
+      // interval (seconds). Every queue on the way counts here, not only the wait to start.
+      intervalOverrunAtTargetSeconds: {
+        observed: overruns.length,
+        p50: Number(
+          ((overruns[Math.floor(overruns.length * 0.5)] ?? Number.NaN) / 1000).toFixed(3),
+        ),
+        p99: Number(
+          ((overruns[Math.floor(overruns.length * 0.99)] ?? Number.NaN) / 1000).toFixed(3),
+        ),
+        max: Number(((overruns.at(-1) ?? Number.NaN) / 1000).toFixed(3)),
+        // Gaps shorter than the interval: a measurement taken early (none expected).
+        early: overruns.filter((ms) => ms < -50).length,
       },
       cpuCoresOverWindow: {
         controller: Number((controllerCpu / seconds).toFixed(2)),

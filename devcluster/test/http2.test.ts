@@ -63,6 +63,16 @@ describe("devcluster over HTTP/2 and HTTP/1.1", () => {
     expect(viaH2.text).toContain(new URL(cluster.url).host);
   });
 
+  it("lets a client send hundreds of writes at once without waiting on 64 KiB windows", async () => {
+    await h2(session, cluster.token, "GET", "/api");
+    // After a PING round trip, the window update sent with the server's SETTINGS has arrived.
+    await new Promise<void>((resolve, reject) =>
+      session.ping((error) => (error === null ? resolve() : reject(error))),
+    );
+    expect(session.remoteSettings.initialWindowSize).toBe(8 * 1024 * 1024);
+    expect(session.state.remoteWindowSize).toBeGreaterThan(60 * 1024 * 1024);
+  });
+
   it("refuses a request without the token over HTTP/2 too", async () => {
     const answer = await h2(session, "wrong", "GET", "/api/v1/namespaces");
     expect(answer.status).toBe(401);

@@ -30,6 +30,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import { frameMessage } from "./grpc-wire.js";
+import { STREAM_WINDOW_BYTES, widenSessionWindow } from "./http2-windows.js";
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
@@ -123,9 +124,13 @@ export class PluginHttp2Server {
   readonly server: Http2Server | Http2SecureServer;
 
   constructor(tls?: SecureServerOptions) {
-    this.server = tls === undefined ? createServer() : createSecureServer(tls);
+    const settings = { initialWindowSize: STREAM_WINDOW_BYTES };
+    this.server =
+      tls === undefined ? createServer({ settings }) : createSecureServer({ ...tls, settings });
     this.server.on("session", (session: ServerHttp2Session) => {
       this.sessions.add(session);
+      // Requests carry whole AnalysisRuns; hundreds arrive at once (see http2-windows.ts).
+      widenSessionWindow(session);
       session.on("error", () => undefined);
       session.once("close", () => this.sessions.delete(session));
     });

@@ -12,6 +12,7 @@ import http2 from "node:http2";
 import { isIP } from "node:net";
 import type { Readable } from "node:stream";
 import tls from "node:tls";
+import { STREAM_WINDOW_BYTES, widenSessionWindow } from "./http2-windows.js";
 
 export interface KubeHttpRequest {
   method: string;
@@ -225,9 +226,6 @@ const PING_INTERVAL_MS = 30_000;
  * this far along is replaced. (Counted here: `session.state` is built anew on every read.)
  */
 const STREAMS_PER_SESSION = 2 ** 29;
-/** Flow-control windows: a list of thousands of objects must not stall on 64 KiB windows. */
-const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
-const SESSION_WINDOW_BYTES = 64 * 1024 * 1024;
 
 /**
  * The one HTTP/2 session to an https API server, opened on first use and again after it
@@ -353,7 +351,7 @@ export class Http2Sessions {
       createConnection: () => socket,
       settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES },
     });
-    session.once("connect", () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
+    session.once("connect", () => widenSessionWindow(session));
     // Open streams fail with the cause; the next request opens a new session.
     session.on("error", () => this.forget(session));
     session.once("goaway", () => this.forget(session));

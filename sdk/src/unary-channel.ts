@@ -29,6 +29,10 @@ import {
 import { isIP, connect as netConnect } from "node:net";
 import type { PluginAddress } from "./address.js";
 import { frameMessage } from "./grpc-wire.js";
+import { STREAM_WINDOW_BYTES, widenSessionWindow } from "./http2-windows.js";
+
+/** Wide flow-control windows for the calls' answers (see http2-windows.ts). */
+const WINDOWS = { initialWindowSize: STREAM_WINDOW_BYTES };
 
 /** gRPC status codes this client produces itself (the plugin may answer any other). */
 export const GrpcCode = {
@@ -235,14 +239,16 @@ export class UnaryChannel {
     if (address.kind === "unix") {
       session = connectHttp2("http://localhost", {
         createConnection: () => netConnect(address.path),
+        settings: WINDOWS,
       });
     } else {
       const host = address.host.replace(/^\[|\]$/g, "");
       const tls = this.options.tls;
       if (tls === undefined) {
-        session = connectHttp2(`http://${address.host}:${address.port}`);
+        session = connectHttp2(`http://${address.host}:${address.port}`, { settings: WINDOWS });
       } else {
         const secure: SecureClientSessionOptions = {
+          settings: WINDOWS,
           ...(tls.ca === undefined ? {} : { ca: tls.ca }),
           ...(tls.cert === undefined ? {} : { cert: tls.cert }),
           ...(tls.key === undefined ? {} : { key: tls.key }),
@@ -270,6 +276,7 @@ export class UnaryChannel {
         }
         this.backoffMs = this.initialBackoffMs;
         this.retryAt = 0;
+        widenSessionWindow(session);
         // Errors after the connection is up end the calls on it (each stream sees its own);
         // the next call dials again.
         session.on("error", () => undefined);

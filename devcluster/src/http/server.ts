@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createSecureServer, type Http2SecureServer } from "node:http2";
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from "node:http2";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
@@ -177,6 +177,9 @@ export interface ApiServer {
 
 /** Streams one HTTP/2 connection may carry at once: a controller's watches and workers fit. */
 const MAX_CONCURRENT_STREAMS = 1000;
+/** HTTP/2 flow-control windows (the protocol's default is 64 KiB per stream and connection). */
+const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
+const SESSION_WINDOW_BYTES = 64 * 1024 * 1024;
 
 /**
  * The API server speaks HTTP/2 to clients that offer it during the TLS handshake (client-go,
@@ -192,7 +195,12 @@ export function createApiServer(options: HttpOptions): ApiServer {
       cert: options.tls.certPem,
       key: options.tls.keyPem,
       allowHTTP1: true,
-      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+      // Wide flow-control windows: hundreds of writes arrive at once on one connection, and
+      // the 64 KiB defaults would make each wait for window updates.
+      settings: {
+        maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+        initialWindowSize: STREAM_WINDOW_BYTES,
+      },
     },
     (http2Request, http2Response) => {
       const req = http2Request as unknown as IncomingMessage;
@@ -241,6 +249,9 @@ export function createApiServer(options: HttpOptions): ApiServer {
   });
   // A client that breaks HTTP/2 framing loses its session; nothing else is affected.
   server.on("sessionError", () => {});
+  server.on("session", (session: ServerHttp2Session) =>
+    session.setLocalWindowSize(SESSION_WINDOW_BYTES),
+  );
   // Small writes (a watch event, a short answer) leave at once: node:https servers turn
   // Nagle's algorithm off by themselves, the http2 server does not (with it on, watch
   // deliveries to HTTP/1.1 watchers waited for the peer's delayed ACK: p50 6 → 14 ms).

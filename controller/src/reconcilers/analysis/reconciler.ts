@@ -86,7 +86,7 @@ function latenessHistogram(metrics: ControllerMetrics | undefined): Histogram | 
     histogram = new Histogram({
       name: "sluice_analysis_measurement_lateness_seconds",
       help: "Delay between the moment a measurement was due and the moment its provider call started.",
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.5, 2, 2.5, 5, 10],
       registers: [metrics.registry],
     });
     latenessHistograms.set(metrics.registry, histogram);
