@@ -17,7 +17,8 @@ export interface AnalysisController {
 /** Resolves once the controller logs its start line (with the metrics port); its log goes to logDir. */
 export function startAnalysisController(
   kubeconfig: string,
-  analysisThreads: number,
+  /** --analysis-threads; absent: the controller's default. */
+  analysisThreads: number | undefined,
   logDir: string,
 ): Promise<AnalysisController> {
   const child = spawn(
@@ -28,8 +29,7 @@ export function startAnalysisController(
       kubeconfig,
       "--metrics-port",
       "0",
-      "--analysis-threads",
-      String(analysisThreads),
+      ...(analysisThreads === undefined ? [] : ["--analysis-threads", String(analysisThreads)]),
     ],
     { stdio: ["ignore", "pipe", "inherit"], cwd: logDir },
   );

@@ -16,7 +16,7 @@
 //   API requests and plugin calls per measurement; controller RSS; the machine's speed.
 //
 //   npx tsc -b bench && node bench/dist/analysis/main.js [--runs N] [--window S]
-//     [--threads T]  the controller's --analysis-threads (default 30)
+//     [--threads T]  the controller's --analysis-threads (default: the controller's own, 256)
 //     [--profile]    CPU profiles of devcluster, the controller and its plugins over the window
 //                    only, kept with the logs in the data directory
 //   SLUICE_BENCH_CONTROLLER_MAIN=/path/to/controller/dist/main.js runs another controller
@@ -48,8 +48,8 @@ function flag(name: string, fallback: number): number {
 
 const RUNS = flag("runs", 2000);
 const WINDOW_S = flag("window", 30);
-/** The controller's --analysis-threads (its own default is 30). */
-const THREADS = flag("threads", 30);
+/** The controller's --analysis-threads; absent: the controller's own default. */
+const THREADS = process.argv.includes("--threads") ? flag("threads", 1) : undefined;
 /** `--profile`: every process writes a CPU profile of the window into the kept data directory. */
 const PROFILE = process.argv.includes("--profile");
 const NAMESPACE = "bench";
@@ -404,7 +404,7 @@ async function main(): Promise<void> {
       // The machine's speed before the run (see bench/common/machine-speed.ts): CPU ms of a
       // fixed piece of work, lower is faster. Compare runs only at like figures.
       referenceWorkMs: speedBefore,
-      analysisThreads: THREADS,
+      analysisThreads: THREADS ?? "the controller's default",
       loadAverageAtStart: loadAtStart,
       loadAverage: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
     };

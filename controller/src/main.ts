@@ -3,7 +3,7 @@
 // metrics, health), optionally campaigns for leadership, and runs the Rollout reconciler.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startController } from "./controller.js";
+import { DEFAULT_ANALYSIS_THREADS, startController } from "./controller.js";
 
 const USAGE = `Usage: sluice-controller [flags]
 
@@ -15,7 +15,7 @@ const USAGE = `Usage: sluice-controller [flags]
   --leader-election-namespace NS   namespace of the Lease (default: --namespace or "default")
   --leader-election-lease-duration SECONDS   (default 15)
   --rollout-threads N      Rollout workers (default 10)
-  --analysis-threads N     AnalysisRun workers (default 30)
+  --analysis-threads N     AnalysisRun passes in flight at once (default 256)
   --metrics-port N         /metrics, /healthz, /readyz port (default 8090; 0 = any free port)
   --loglevel LEVEL         debug, info, warn, error (default info)
   --help
@@ -85,7 +85,10 @@ function main(): void {
       15,
     ),
     rolloutThreads: Math.max(1, positiveInt("--rollout-threads", str("rollout-threads"), 10)),
-    analysisThreads: Math.max(1, positiveInt("--analysis-threads", str("analysis-threads"), 30)),
+    analysisThreads: Math.max(
+      1,
+      positiveInt("--analysis-threads", str("analysis-threads"), DEFAULT_ANALYSIS_THREADS),
+    ),
     metricsPort: positiveInt("--metrics-port", str("metrics-port"), 8090),
     logLevel: str("loglevel") ?? "info",
   }).then(
