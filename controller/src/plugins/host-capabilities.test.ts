@@ -99,6 +99,23 @@ describe("PluginHost and plugin capabilities", { timeout: 60_000 }, () => {
     expect(calls).toContain("test/nothing-to-collect Run");
     expect(calls).not.toContain("test/nothing-to-collect GarbageCollect");
   });
+
+  it("builds a request given as a function only for a call it makes", async () => {
+    let built = 0;
+    const lazily = (limit: number) => () => {
+      built++;
+      return { ...request, limit };
+    };
+    const skipped = await host
+      .metricProviderFor("test/nothing-to-collect")
+      .garbageCollect(lazily(4));
+    expect(skipped).toEqual({ ok: true, value: {} });
+    expect(built).toBe(0);
+    const made = await host.metricProviderFor("test/collects").garbageCollect(lazily(5));
+    expect(made).toEqual({ ok: true, value: {} });
+    expect(built).toBe(1);
+    expect(collected).toContain(5);
+  });
 });
 
 describe("PluginHost and router capabilities", { timeout: 60_000 }, () => {

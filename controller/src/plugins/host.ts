@@ -147,7 +147,7 @@ export class PluginHost {
         method: K,
         skip?: { unless: Capability; answer: object },
       ) =>
-      (request: never) =>
+      (request: unknown) =>
         this.call(
           "metricprovider",
           name,
@@ -160,7 +160,7 @@ export class PluginHost {
                 r: unknown,
                 o: { timeoutMs: number },
               ) => Promise<{ error?: { message: string; retryable: boolean } }>
-            )(request, { timeoutMs }),
+            )(typeof request === "function" ? request() : request, { timeoutMs }),
         );
     return {
       name,

@@ -251,7 +251,12 @@ export class PluginSupervisor {
   /** The process for `entry` (created, not started). An entry with another identity replaces it. */
   processFor(key: string, entry: PluginEntry): PluginProcess {
     let proc = this.processes.get(key);
-    if (proc === undefined || entryFingerprint(proc.entry) !== entryFingerprint(entry)) {
+    // Every call asks (host.currentEpoch): the same entry object is the common case, and the
+    // fingerprints (two JSON encodings) are compared only when the registry handed out a new one.
+    if (
+      proc === undefined ||
+      (proc.entry !== entry && entryFingerprint(proc.entry) !== entryFingerprint(entry))
+    ) {
       if (proc !== undefined) void proc.stop();
       proc = new PluginProcess(entry, this.options);
       this.processes.set(key, proc);

@@ -219,11 +219,11 @@ export async function garbageCollect(
 ): Promise<string | undefined> {
   const target = providerTarget(metric);
   if ("error" in target) return target.error;
-  const answer = await host.metricProviderFor(target.plugin).garbageCollect({
+  const answer = await host.metricProviderFor(target.plugin).garbageCollect(() => ({
     analysisRun: runJson(),
     metric: json(metric),
     config: json(target.config),
     limit,
-  });
+  }));
   return answer.ok ? undefined : `${answer.error.method} failed: ${answer.error.message}`;
 }
