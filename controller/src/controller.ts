@@ -209,7 +209,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
       if (
         old.metadata.generation !== obj.metadata.generation ||
         old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp ||
-        JSON.stringify(old.spec) !== JSON.stringify(obj.spec)
+        // The API server bumps generation on every spec change: the specs themselves are
+        // compared (two JSON encodings per status write) only if it keeps no generation.
+        (obj.metadata.generation === undefined &&
+          JSON.stringify(old.spec) !== JSON.stringify(obj.spec))
       )
         analysisQueue.add(objectKey(obj));
     },
