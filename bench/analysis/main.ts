@@ -59,6 +59,8 @@ const QUEUE_WAIT = "workqueue_queue_duration_seconds";
 const WORK = "workqueue_work_duration_seconds";
 const K8S_REQUESTS = "controller_clientset_k8s_request_total";
 const PLUGIN_CALLS = "plugin_calls_total";
+const GC_SECONDS = "nodejs_gc_duration_seconds";
+const HEAP_USED = "nodejs_heap_size_used_bytes";
 const PRELOAD = new URL("./profile-preload.js", import.meta.url).href;
 const TARGET_SERVER = new URL("./target-server.js", import.meta.url).pathname;
 
@@ -81,7 +83,15 @@ function childrenOf(pid: number): number[] {
 /** The lateness histogram and the AnalysisRun queue's wait histogram, as /metrics has them now. */
 async function histograms(metricsPort: number) {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const samples = parseSamples(text, [LATENESS, QUEUE_WAIT, WORK, K8S_REQUESTS, PLUGIN_CALLS]);
+  const samples = parseSamples(text, [
+    LATENESS,
+    QUEUE_WAIT,
+    WORK,
+    K8S_REQUESTS,
+    PLUGIN_CALLS,
+    GC_SECONDS,
+    HEAP_USED,
+  ]);
   return {
     lateness: histogram(samples, LATENESS),
     queueWait: histogram(
@@ -91,6 +101,9 @@ async function histograms(metricsPort: number) {
     // API requests and plugin calls so far, by "verb kind" and by method.
     requests: counterBy(samples, K8S_REQUESTS, "verb", (l) => l.kind === "analysisruns"),
     pluginCalls: counterBy(samples, PLUGIN_CALLS, "method"),
+    // Seconds the controller spent in garbage collection so far, by kind (minor, major...).
+    gcSeconds: counterBy(samples, `${GC_SECONDS}_sum`, "kind"),
+    heapUsedBytes: samples.find((s) => s.name === HEAP_USED)?.value ?? Number.NaN,
     passes: histogram(
       samples.filter((s) => s.labels.name === "analysisruns"),
       WORK,
@@ -401,6 +414,14 @@ async function main(): Promise<void> {
       // while one is in flight; more means measurements were taken and not recorded.
       answeredMinusRecorded: recording,
       controllerPeakRssMiB: peakRss,
+      controllerHeapUsedMiB: Math.round(after.heapUsedBytes / 2 ** 20),
+      // Share of the window the controller spent collecting garbage, by kind.
+      controllerGcShareOfWindow: Object.fromEntries(
+        [...after.gcSeconds].map(([kind, total]) => [
+          kind,
+          Number(((total - (before.gcSeconds.get(kind) ?? 0)) / seconds).toFixed(3)),
+        ]),
+      ),
       // The machine's speed before the run (see bench/common/machine-speed.ts): CPU ms of a
       // fixed piece of work, lower is faster. Compare runs only at like figures.
       referenceWorkMs: speedBefore,
