@@ -116,7 +116,7 @@ async function waitForProfiles(dir: string, count: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   let found: string[] = [];
   while (Date.now() < deadline) {
-    found = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
+    found = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") || f.endsWith(".heapprofile"));
     if (found.length >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -2,7 +2,9 @@
 // for --cpu-prof) into every process of the analysis benchmark: devcluster, the controller and
 // the plugin processes the controller starts. The first SIGUSR2 starts a CPU profile, the second
 // writes it to $SLUICE_BENCH_PROFILE_DIR/<package>-<pid>.cpuprofile, so a profile covers the
-// benchmark's measuring window only and not start-up or run creation.
+// benchmark's measuring window only and not start-up or run creation. With
+// SLUICE_BENCH_PROFILE_HEAP=1 it samples allocations instead (<package>-<pid>.heapprofile):
+// what a pass allocates is what the young generation's collections cost.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { basename, dirname, join } from "node:path";
@@ -14,7 +16,31 @@ if (dir !== undefined && dir !== "") {
   let profiling = false;
   // <package>/dist/main.js → <package>: "controller", "web", "devcluster".
   const script = basename(dirname(dirname(process.argv[1] ?? "node")));
+  const heap = process.env.SLUICE_BENCH_PROFILE_HEAP === "1";
   process.on("SIGUSR2", () => {
+    if (heap) {
+      profiling = !profiling;
+      if (profiling) {
+        // Every 32 KiB allocated on average; objects collected since stay in the sample.
+        session.post("HeapProfiler.startSampling", {
+          samplingInterval: 32 * 1024,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+        return;
+      }
+      session.post("HeapProfiler.stopSampling", (error, result) => {
+        if (error !== null) {
+          process.stderr.write(`heap profile of ${process.pid} failed: ${error.message}\n`);
+          return;
+        }
+        writeFileSync(
+          join(dir, `${script}-${process.pid}.heapprofile`),
+          JSON.stringify(result.profile),
+        );
+      });
+      return;
+    }
     if (!profiling) {
       profiling = true;
       session.post("Profiler.enable", () => session.post("Profiler.start"));

@@ -39,31 +39,34 @@ function schemaOf(v: unknown): Record<string, unknown> | undefined {
 export function pruneNulls(schema: TSchema, value: unknown): unknown {
   const s = schemaOf(schema);
   if (s === undefined) return value;
+  // Runs on every object of every pass: plain loops, no per-object closures or key arrays.
   if (Array.isArray(value)) {
     const items = schemaOf(s.items);
     if (items === undefined) return value;
     let out: unknown[] | undefined;
-    value.forEach((v, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
       const pruned = pruneNulls(items as TSchema, v);
       if (pruned !== v) out ??= value.slice();
       if (out !== undefined) out[i] = pruned;
-    });
+    }
     return out ?? value;
   }
   if (!isPlainObject(value)) return value;
   const properties = schemaOf(s.properties);
   // A free-form object (no declared fields): keep it exactly as written.
   if (s[PRESERVE_UNKNOWN] === true && properties === undefined) return value;
-  const patterns = schemaOf(s.patternProperties);
-  const mapValues = patterns === undefined ? undefined : schemaOf(Object.values(patterns)[0]);
+  const mapValues = mapValueSchema(s);
   let out: Record<string, unknown> | undefined;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const child = value[key];
     if (child === null) {
       out ??= { ...value };
       delete out[key];
       continue;
     }
+    if (typeof child !== "object") continue;
     const childSchema = schemaOf(properties?.[key]) ?? mapValues;
     const pruned = childSchema === undefined ? child : pruneNulls(childSchema as TSchema, child);
     if (pruned !== child) {
@@ -72,6 +75,18 @@ export function pruneNulls(schema: TSchema, value: unknown): unknown {
     }
   }
   return out ?? value;
+}
+
+/** The schema of a map's values (`patternProperties`), looked up once per schema node. */
+const mapValueSchemas = new WeakMap<object, Record<string, unknown> | null>();
+function mapValueSchema(s: Record<string, unknown>): Record<string, unknown> | undefined {
+  let found = mapValueSchemas.get(s);
+  if (found === undefined) {
+    const patterns = schemaOf(s.patternProperties);
+    found = (patterns === undefined ? undefined : schemaOf(Object.values(patterns)[0])) ?? null;
+    mapValueSchemas.set(s, found);
+  }
+  return found ?? undefined;
 }
 
 /** `/spec/steps/0/setWeight` → `spec.steps[0].setWeight` */

@@ -76,9 +76,13 @@ const METHOD_NAMES: Record<string, string> = {
 /** A remote plugin that refused its Init is asked again after this long. */
 const REMOTE_REFUSAL_RETRY_MS = 30_000;
 
+/** Metric provider handles kept (per plugin name and deadline; names come from config). */
+const MAX_PROVIDER_HANDLES = 1_000;
+
 export class PluginHost {
   readonly supervisor: PluginSupervisor;
   private readonly connections = new Map<string, Connection<AnyClient>>();
+  private readonly providerHandles = new Map<string, MetricProviderPlugin>();
   private readonly timeoutMs: number;
   private readonly probeTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
@@ -142,6 +146,21 @@ export class PluginHost {
    * (Prometheus defaults to 30 s), so the analysis reconciler passes one at least that long.
    */
   metricProviderFor(name: string, options: { timeoutMs?: number } = {}): MetricProviderPlugin {
+    // A handle keeps no state (each call looks the plugin up again), so one per name and
+    // deadline serves every pass instead of five new closures per measurement.
+    const handleKey = `${name}\u0000${options.timeoutMs ?? ""}`;
+    const known = this.providerHandles.get(handleKey);
+    if (known !== undefined) return known;
+    if (this.providerHandles.size >= MAX_PROVIDER_HANDLES) this.providerHandles.clear();
+    const handle = this.newMetricProviderHandle(name, options);
+    this.providerHandles.set(handleKey, handle);
+    return handle;
+  }
+
+  private newMetricProviderHandle(
+    name: string,
+    options: { timeoutMs?: number },
+  ): MetricProviderPlugin {
     const call =
       <K extends keyof MetricProviderPlugin & keyof MetricProviderClient>(
         method: K,
