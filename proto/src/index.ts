@@ -62,3 +62,4 @@ export {
 
 /** Where the .proto files live inside this package, for authors generating other languages. */
 export const protoRoot = new URL("../", import.meta.url).pathname;
+export { encodeGrpcFrame, type MessageEncoder } from "./framing.js";

@@ -4,12 +4,14 @@
 // that restarts is usable again within about a second.
 import { status } from "@grpc/grpc-js";
 import {
+  encodeGrpcFrame,
   GarbageCollectRequest,
   type GarbageCollectResponse,
   GetMetadataRequest,
   type GetMetadataResponse,
   InitRequest,
   type InitResponse,
+  type MessageEncoder,
   MetricProviderService,
   RemoveManagedRoutesRequest,
   type RemoveManagedRoutesResponse,
@@ -34,6 +36,7 @@ import {
 import { service as healthService } from "grpc-health-check";
 import { formatAddress, parseAddress } from "./address.js";
 import { installAsyncBindFix } from "./async-bind-fix.js";
+import { frameMessage } from "./grpc-wire.js";
 import { GrpcCode, UnaryCallError, UnaryChannel } from "./unary-channel.js";
 
 export interface ClientTlsOptions {
@@ -77,15 +80,21 @@ export class PluginCallError extends Error {
 
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 
-interface UnaryMethod<Req, Res> {
+/** A method's path and reply decoder (requests are encoded by their RequestType). */
+interface UnaryMethod<_Req, Res> {
   path: string;
-  requestSerialize: (value: Req) => Buffer;
   responseDeserialize: (value: Buffer) => Res;
 }
 
 interface Connection {
   readonly address: string;
-  unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options?: CallOptions): Promise<Res>;
+  /** `request` is encoded by its generated `type`. */
+  unary<Req, Res>(
+    method: UnaryMethod<Req, Res>,
+    type: MessageEncoder<Req>,
+    request: Req,
+    options?: CallOptions,
+  ): Promise<Res>;
   health(service: string, options?: CallOptions): Promise<HealthStatus>;
   close(): void;
 }
@@ -100,15 +109,24 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
   const defaultTimeout = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const methodName = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
 
-  async function unary<Req, Res>(
+  function unary<Req, Res>(
     method: UnaryMethod<Req, Res>,
+    type: MessageEncoder<Req>,
     request: Req,
     call?: CallOptions,
+  ): Promise<Res> {
+    return send(method, encodeGrpcFrame(type, request), call);
+  }
+
+  async function send<Req, Res>(
+    method: UnaryMethod<Req, Res>,
+    framed: Buffer,
+    call: CallOptions | undefined,
   ): Promise<Res> {
     const deadline = Date.now() + (call?.timeoutMs ?? defaultTimeout);
     let reply: Buffer;
     try {
-      reply = await channel.call(method.path, method.requestSerialize(request), deadline);
+      reply = await channel.callFramed(method.path, framed, deadline);
     } catch (error) {
       if (error instanceof UnaryCallError)
         throw new PluginCallError(methodName(method.path), address, error.code, error.details);
@@ -129,13 +147,13 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
   const check = healthService.Check;
   async function health(service: string, call?: CallOptions): Promise<HealthStatus> {
     if (check === undefined) throw new Error("grpc-health-check has no Check method definition");
-    const reply = await unary<{ service: string }, unknown>(
+    const serialize = check.requestSerialize as (value: { service: string }) => Buffer;
+    const reply = await send<{ service: string }, unknown>(
       {
         path: check.path,
-        requestSerialize: check.requestSerialize as (value: { service: string }) => Buffer,
         responseDeserialize: check.responseDeserialize as (value: Buffer) => unknown,
       },
-      { service },
+      frameMessage(serialize({ service })),
       call,
     );
     const answer =
@@ -205,14 +223,23 @@ export function connectTrafficRouter(
   const s = TrafficRouterService;
   return {
     address: c.address,
-    init: (r = {}, o) => c.unary(s.init, InitRequest.fromPartial(r), o),
-    setWeight: (r, o) => c.unary(s.setWeight, SetWeightRequest.fromPartial(r), o),
-    verifyWeight: (r, o) => c.unary(s.verifyWeight, VerifyWeightRequest.fromPartial(r), o),
-    updateHash: (r, o) => c.unary(s.updateHash, UpdateHashRequest.fromPartial(r), o),
-    setHeaderRoute: (r, o) => c.unary(s.setHeaderRoute, SetHeaderRouteRequest.fromPartial(r), o),
-    setMirrorRoute: (r, o) => c.unary(s.setMirrorRoute, SetMirrorRouteRequest.fromPartial(r), o),
+    init: (r = {}, o) => c.unary(s.init, InitRequest, InitRequest.fromPartial(r), o),
+    setWeight: (r, o) => c.unary(s.setWeight, SetWeightRequest, SetWeightRequest.fromPartial(r), o),
+    verifyWeight: (r, o) =>
+      c.unary(s.verifyWeight, VerifyWeightRequest, VerifyWeightRequest.fromPartial(r), o),
+    updateHash: (r, o) =>
+      c.unary(s.updateHash, UpdateHashRequest, UpdateHashRequest.fromPartial(r), o),
+    setHeaderRoute: (r, o) =>
+      c.unary(s.setHeaderRoute, SetHeaderRouteRequest, SetHeaderRouteRequest.fromPartial(r), o),
+    setMirrorRoute: (r, o) =>
+      c.unary(s.setMirrorRoute, SetMirrorRouteRequest, SetMirrorRouteRequest.fromPartial(r), o),
     removeManagedRoutes: (r, o) =>
-      c.unary(s.removeManagedRoutes, RemoveManagedRoutesRequest.fromPartial(r), o),
+      c.unary(
+        s.removeManagedRoutes,
+        RemoveManagedRoutesRequest,
+        RemoveManagedRoutesRequest.fromPartial(r),
+        o,
+      ),
     health: (o) => c.health("", o),
     close: c.close,
   };
@@ -227,12 +254,14 @@ export function connectMetricProvider(
   const s = MetricProviderService;
   return {
     address: c.address,
-    init: (r = {}, o) => c.unary(s.init, InitRequest.fromPartial(r), o),
-    run: (r, o) => c.unary(s.run, RunRequest.fromPartial(r), o),
-    resume: (r, o) => c.unary(s.resume, ResumeRequest.fromPartial(r), o),
-    terminate: (r, o) => c.unary(s.terminate, TerminateRequest.fromPartial(r), o),
-    garbageCollect: (r, o) => c.unary(s.garbageCollect, GarbageCollectRequest.fromPartial(r), o),
-    getMetadata: (r, o) => c.unary(s.getMetadata, GetMetadataRequest.fromPartial(r), o),
+    init: (r = {}, o) => c.unary(s.init, InitRequest, InitRequest.fromPartial(r), o),
+    run: (r, o) => c.unary(s.run, RunRequest, RunRequest.fromPartial(r), o),
+    resume: (r, o) => c.unary(s.resume, ResumeRequest, ResumeRequest.fromPartial(r), o),
+    terminate: (r, o) => c.unary(s.terminate, TerminateRequest, TerminateRequest.fromPartial(r), o),
+    garbageCollect: (r, o) =>
+      c.unary(s.garbageCollect, GarbageCollectRequest, GarbageCollectRequest.fromPartial(r), o),
+    getMetadata: (r, o) =>
+      c.unary(s.getMetadata, GetMetadataRequest, GetMetadataRequest.fromPartial(r), o),
     health: (o) => c.health("", o),
     close: c.close,
   };

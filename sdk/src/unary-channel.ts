@@ -189,12 +189,17 @@ export class UnaryChannel {
    * latest.
    */
   call(path: string, request: Uint8Array, deadline: number): Promise<Buffer> {
+    return this.callFramed(path, frameMessage(request), deadline);
+  }
+
+  /** As `call`, with the request already framed as one gRPC message (see encodeGrpcFrame). */
+  callFramed(path: string, framed: Buffer, deadline: number): Promise<Buffer> {
     if (this.closed)
       return Promise.reject(new UnaryCallError(GrpcCode.CANCELLED, "the client was closed"));
     const live = this.session;
     if (live !== undefined && !live.closed && !live.destroyed)
-      return this.send(live, path, request, deadline);
-    return this.dial(deadline).then((session) => this.send(session, path, request, deadline));
+      return this.send(live, path, framed, deadline);
+    return this.dial(deadline).then((session) => this.send(session, path, framed, deadline));
   }
 
   /** Closes the connection; calls in flight end with CANCELLED. */
@@ -295,7 +300,7 @@ export class UnaryChannel {
   private send(
     session: ClientHttp2Session,
     path: string,
-    request: Uint8Array,
+    framed: Buffer,
     deadline: number,
   ): Promise<Buffer> {
     return new Promise((resolve, reject) => {
@@ -416,7 +421,7 @@ export class UnaryChannel {
           );
         }
       });
-      stream.end(frameMessage(request));
+      stream.end(framed);
     });
   }
 }
