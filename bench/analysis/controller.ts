@@ -21,9 +21,15 @@ export function startAnalysisController(
   analysisThreads: number | undefined,
   logDir: string,
 ): Promise<AnalysisController> {
+  // SLUICE_BENCH_CONTROLLER_NODE_FLAGS: Node/V8 flags for the controller alone (an A/B of a
+  // heap setting, for example "--max-semi-space-size=32").
+  const nodeFlags = (process.env.SLUICE_BENCH_CONTROLLER_NODE_FLAGS ?? "")
+    .split(" ")
+    .filter(Boolean);
   const child = spawn(
     process.execPath,
     [
+      ...nodeFlags,
       CONTROLLER_MAIN,
       "--kubeconfig",
       kubeconfig,
