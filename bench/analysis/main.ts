@@ -8,17 +8,23 @@
 //   measurements/s taken (HTTP requests the server answered) against those asked (N per s),
 //     and per run, answers against the measurements its status counts (none may be lost);
 //   lateness of a measurement: the controller's own histogram of "provider call started"
-//     minus "measurement due" (finishedAt + interval, spec §2.3), p50/p99;
+//     minus "measurement due" (finishedAt + interval, spec §2.3), p50/p99, and the share of
+//     measurements later than 0.5 s and 1 s;
+//   the same seen from the measured service: per run, the gap between two requests minus the
+//     interval (it also counts time queued in the plugin and on the way back);
+//   measurements taken in every one-second span of the window (the dips make the tail);
 //   CPU of the controller, its plugin children and devcluster over the window, also as CPU
 //     milliseconds per measurement taken (the figure to compare on a shared, noisy machine);
 //   how long due passes waited for one of the controller's AnalysisRun workers, and how long a
 //     pass held one (workers / mean pass time bounds the passes per second);
-//   API requests and plugin calls per measurement; controller RSS; the machine's speed.
+//   API requests and plugin calls per measurement; controller RSS, heap and time in GC; the
+//   machine's speed.
 //
 //   npx tsc -b bench && node bench/dist/analysis/main.js [--runs N] [--window S]
 //     [--threads T]  the controller's --analysis-threads (default: the controller's own, 256)
 //     [--profile]    CPU profiles of devcluster, the controller and its plugins over the window
-//                    only, kept with the logs in the data directory
+//                    only, kept with the logs in the data directory (allocation samples
+//                    instead with SLUICE_BENCH_PROFILE_HEAP=1)
 //   SLUICE_BENCH_CONTROLLER_MAIN=/path/to/controller/dist/main.js runs another controller
 //   build (for an A/B comparison, run two benchmarks side by side so both see the same load).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
