@@ -126,6 +126,32 @@ describe("status writes to a custom resource", () => {
     expect(field(patched.body, "status", "count")).toBe(4);
   });
 
+  it("status merge patches merge into the stored status, replace lists and drop nulls", async () => {
+    await gadget("merging");
+    const first = await patchStatus("merging", { status: { count: 1, history: [{ at: "a" }] } });
+    expect(first.body.status).toEqual({ phase: "Pending", count: 1, history: [{ at: "a" }] });
+    const second = await patchStatus("merging", {
+      status: { history: [{ at: "b" }], count: null },
+    });
+    expect(second.body.status).toEqual({ phase: "Pending", history: [{ at: "b" }] });
+    const third = await patchStatus("merging", { status: { phase: "Done" } });
+    expect(third.body.status).toEqual({ phase: "Done", history: [{ at: "b" }] });
+    expect(field(third.body, "spec", "size")).toBe(1);
+    // Each version as it was written, replayed from the first one's resourceVersion: a later
+    // write changed none of the earlier ones.
+    const since = String(field(first.body, "metadata", "resourceVersion"));
+    const replay = await call(
+      cluster,
+      "GET",
+      `${GADGETS}?watch=true&resourceVersion=${since}&fieldSelector=metadata.name%3Dmerging&timeoutSeconds=1`,
+    );
+    const statuses = String(replay.text)
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => (JSON.parse(line) as { object: { status: unknown } }).object.status);
+    expect(statuses).toEqual([second.body.status, third.body.status]);
+  });
+
   it("a status patch that changes nothing keeps the resourceVersion", async () => {
     await gadget("same");
     const first = await patchStatus("same", { status: { count: 5 } });

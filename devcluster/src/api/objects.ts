@@ -14,9 +14,10 @@ import {
 } from "./errors.js";
 import { initializeMetadata, timestamp, validateMetadata } from "./metadata.js";
 import { applyPatch } from "./patch/apply-patch.js";
+import { applyMergePatchInPlace } from "./patch/merge-patch.js";
 import { apiVersionOf, type Registry, type ResourceType, storageKey } from "./registry.js";
 import { pruneAndDefault, validateCustomResource, validateValue } from "./schema/structural.js";
-import { deepEqual, isObject, type KubeObject } from "./types.js";
+import { deepClone, deepEqual, isObject, type KubeObject } from "./types.js";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -359,6 +360,26 @@ export class ObjectApi {
     subresource: "status" | undefined,
     options: WriteOptions = {},
   ): KubeObject {
+    if (
+      subresource === "status" &&
+      contentType === "application/merge-patch+json" &&
+      isObject(patch) &&
+      isObject(patch.status) &&
+      Object.keys(patch).length === 1 &&
+      hasStatusSchema(type)
+    ) {
+      // The common status write (a controller's merge patch of `status` alone, on a resource
+      // whose schema declares status): only the status is copied, not the whole stored object.
+      const stored = this.get(type, namespace, name);
+      return this.updateStatus(
+        type,
+        namespace,
+        name,
+        withMergedStatus(stored, patch.status),
+        options,
+        true,
+      );
+    }
     const patched = applyPatch(this.copy(type, namespace, name), contentType, patch, type.builtin);
     if (subresource !== "status") return this.update(type, namespace, name, patched, options);
     const onlyStatus =
@@ -467,6 +488,32 @@ export class ObjectApi {
  * under `status` as the API server does. Without a status schema, or when the write removes
  * the status, the whole object is checked and only errors under `status` count, as before.
  */
+/** A custom resource whose schema declares `status`: checkStatus then touches `status` alone. */
+function hasStatusSchema(type: ResourceType): boolean {
+  if (type.builtin || !isObject(type.schema)) return false;
+  const properties = type.schema.properties;
+  return isObject(properties) && properties.status !== undefined;
+}
+
+/**
+ * `stored` with a merge patch of its status applied, as a new object that shares everything
+ * but `status` (and a shallow copy of `metadata`, which writes stamp) with the stored one:
+ * nothing on the status write path changes those parts. Status fields the patch replaces or
+ * removes are not copied; those it merges into are deep-copied first. The patch is consumed.
+ */
+function withMergedStatus(stored: KubeObject, statusPatch: Record<string, unknown>): KubeObject {
+  const status: Record<string, unknown> = {};
+  if (isObject(stored.status)) {
+    for (const key of Object.keys(stored.status)) {
+      const incoming = statusPatch[key];
+      if (incoming !== undefined && !isObject(incoming)) continue;
+      status[key] = deepClone(stored.status[key]);
+    }
+  }
+  applyMergePatchInPlace(status, statusPatch);
+  return { ...stored, metadata: { ...stored.metadata }, status };
+}
+
 function checkStatus(obj: KubeObject, schema: Record<string, unknown>): FieldError[] {
   const properties = isObject(schema.properties) ? schema.properties : undefined;
   const statusSchema = properties?.status;
