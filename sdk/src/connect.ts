@@ -81,7 +81,7 @@ export class PluginCallError extends Error {
 export const DEFAULT_CALL_TIMEOUT_MS = 5_000;
 
 /** A method's path and reply decoder (requests are encoded by their RequestType). */
-interface UnaryMethod<_Req, Res> {
+interface UnaryMethod<Res> {
   path: string;
   responseDeserialize: (value: Buffer) => Res;
 }
@@ -90,7 +90,7 @@ interface Connection {
   readonly address: string;
   /** `request` is encoded by its generated `type`. */
   unary<Req, Res>(
-    method: UnaryMethod<Req, Res>,
+    method: UnaryMethod<Res>,
     type: MessageEncoder<Req>,
     request: Req,
     options?: CallOptions,
@@ -110,7 +110,7 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
   const methodName = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
 
   function unary<Req, Res>(
-    method: UnaryMethod<Req, Res>,
+    method: UnaryMethod<Res>,
     type: MessageEncoder<Req>,
     request: Req,
     call?: CallOptions,
@@ -118,8 +118,8 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
     return send(method, encodeGrpcFrame(type, request), call);
   }
 
-  async function send<Req, Res>(
-    method: UnaryMethod<Req, Res>,
+  async function send<Res>(
+    method: UnaryMethod<Res>,
     framed: Buffer,
     call: CallOptions | undefined,
   ): Promise<Res> {
@@ -148,7 +148,7 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
   async function health(service: string, call?: CallOptions): Promise<HealthStatus> {
     if (check === undefined) throw new Error("grpc-health-check has no Check method definition");
     const serialize = check.requestSerialize as (value: { service: string }) => Buffer;
-    const reply = await send<{ service: string }, unknown>(
+    const reply = await send<unknown>(
       {
         path: check.path,
         responseDeserialize: check.responseDeserialize as (value: Buffer) => unknown,
