@@ -93,11 +93,17 @@ describe("get rollout --watch", () => {
 
     const promote = await h.cli("promote", "watched");
     expect(promote.code).toBe(0);
+    // The rollout passes through step 3 while Progressing (the canary still scaling) before
+    // it pauses there, so wait for the frame that shows both.
     const frame = await waitFor(
-      "a redrawn frame at step 3",
+      "a redrawn frame paused at step 3",
       async () => {
         const f = lastFrame(w.output());
-        return f.includes("  Step:          3/4\n") && f.includes("Replicas:") ? f : undefined;
+        return f.includes("  Step:          3/4\n") &&
+          f.includes("Status:          ॥ Paused\n") &&
+          f.includes("Replicas:")
+          ? f
+          : undefined;
       },
       () => JSON.stringify(lastFrame(w.output())),
     );
