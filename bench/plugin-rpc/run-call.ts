@@ -4,7 +4,10 @@
 // in this one process over a Unix socket, so the figure is the whole call, both ends, with
 // nothing else on the machine's cores; the plugin's Run does no work of its own.
 //
-//   node bench/dist/plugin-rpc/run-call.js [--calls 60000] [--in-flight 256]
+//   node bench/dist/plugin-rpc/run-call.js [--calls 60000] [--in-flight 256] [--unary]
+//
+// Calls go on the plugin's Calls stream, as the controller sends them; `--unary` makes each
+// one a unary call of its own (the path for plugins that do not declare CAPABILITY_CALLS_STREAM).
 //
 // Reports calls/s and CPU microseconds per call (user + system, every thread of the process).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,6 +25,7 @@ const { values } = parseArgs({
   options: {
     calls: { type: "string", default: "60000" },
     "in-flight": { type: "string", default: "256" },
+    unary: { type: "boolean", default: false },
   },
 });
 const CALLS = Number(values.calls);
@@ -80,7 +84,7 @@ async function main(): Promise<void> {
       logger: createPluginLogger("bench/constant", { SLUICE_LOG_LEVEL: "silent" }),
     },
   );
-  const client = connectMetricProvider(plugin.address);
+  const client = connectMetricProvider(plugin.address, { callsStream: !values.unary });
   try {
     await client.init({});
     // Warm-up: the call path compiled and the heap at its working size before measuring.
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
     const report = {
       calls: CALLS,
       inFlight: IN_FLIGHT,
+      path: values.unary ? "unary" : "calls stream",
       requestBytes: request.analysisRun.length + request.metric.length + request.config.length,
       callsPerSecond: Math.round(CALLS / seconds),
       cpuMicrosecondsPerCall: Number(((cpu.user + cpu.system) / CALLS).toFixed(1)),

@@ -28,6 +28,45 @@ export function encodeGrpcFrame<T>(type: MessageEncoder<T>, message: T): Buffer 
     // finish() copies out what was written and resets the writer, also after a throw.
     bytes = writer.finish();
   }
+  return framedFrom(bytes);
+}
+
+/**
+ * A call on the Calls stream (CallsRequest: `id`, `method`, `request` = `message` encoded by
+ * `type`, `timeout_ms`) as one gRPC message, written by the same writer with no intermediate
+ * copy of the request.
+ */
+export function encodeCallFrame<T>(
+  id: number,
+  method: string,
+  timeoutMs: number,
+  type: MessageEncoder<T>,
+  message: T,
+): Buffer {
+  const writer = shared;
+  let bytes: Uint8Array;
+  try {
+    writer.raw(HEADER);
+    // Field numbers and wire types of CallsRequest (common.proto): 1 id varint, 2 method
+    // length-delimited, 3 request length-delimited, 4 timeout_ms varint.
+    if (id !== 0) writer.uint32(8).uint32(id);
+    writer.uint32(18).string(method);
+    writer.uint32(26).fork();
+    type.encode(message, writer);
+    writer.join();
+    if (timeoutMs !== 0) writer.uint32(32).uint32(timeoutMs);
+    bytes = writer.finish();
+  } catch (error) {
+    // A throw between fork() and join() leaves the writer mid-message: start a new one.
+    shared = new BinaryWriter();
+    sharedCapacity = 0;
+    throw error;
+  }
+  return framedFrom(bytes);
+}
+
+/** Fills in the header of what the shared writer produced, and lets a grown writer go. */
+function framedFrom(bytes: Uint8Array): Buffer {
   sharedCapacity = Math.max(sharedCapacity, bytes.byteLength);
   if (sharedCapacity > KEPT_BYTES) {
     shared = new BinaryWriter();

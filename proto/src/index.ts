@@ -3,6 +3,8 @@
 // each repeat a few helper types (DeepPartial, MessageFns...), so the public names are listed
 // here one by one instead of star re-exports that would clash.
 export {
+  CallsRequest,
+  CallsResponse,
   Capability,
   capabilityFromJSON,
   capabilityToJSON,
@@ -62,4 +64,4 @@ export {
 
 /** Where the .proto files live inside this package, for authors generating other languages. */
 export const protoRoot = new URL("../", import.meta.url).pathname;
-export { encodeGrpcFrame, type MessageEncoder } from "./framing.js";
+export { encodeCallFrame, encodeGrpcFrame, type MessageEncoder } from "./framing.js";

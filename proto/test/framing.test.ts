@@ -1,6 +1,6 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
-import { encodeGrpcFrame, RunRequest } from "../src/index.js";
+import { CallsRequest, encodeCallFrame, encodeGrpcFrame, RunRequest } from "../src/index.js";
 
 /** The message inside one gRPC frame, after checking the frame's header. */
 function unframe(framed: Buffer): RunRequest {
@@ -54,5 +54,40 @@ describe("encodeGrpcFrame", () => {
     expect(
       Buffer.from(unframe(encodeGrpcFrame(RunRequest, request("small"))).analysisRun).toString(),
     ).toBe("small");
+  });
+});
+
+describe("encodeCallFrame", () => {
+  it("frames the CallsRequest the generated code would encode, request bytes included", () => {
+    const message = request(JSON.stringify({ metadata: { name: "run" } }));
+    const framed = encodeCallFrame(7, "Run", 2500, RunRequest, message);
+    expect(framed[0]).toBe(0);
+    expect(framed.readUInt32BE(1)).toBe(framed.length - 5);
+    const call = CallsRequest.decode(framed.subarray(5));
+    expect({ ...call, request: Buffer.from(call.request) }).toEqual({
+      id: 7,
+      method: "Run",
+      timeoutMs: 2500,
+      cancel: false,
+      request: Buffer.from(RunRequest.encode(message).finish()),
+    });
+    expect(RunRequest.decode(call.request)).toEqual(message);
+  });
+
+  it("starts clean after an encoder that threw inside the request", () => {
+    const broken = {
+      encode(_message: unknown, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+        writer.uint32(10).bytes(Buffer.from("half a message"));
+        throw new Error("cannot encode");
+      },
+    };
+    expect(() => encodeCallFrame(1, "Run", 0, broken, {})).toThrow("cannot encode");
+    const next = CallsRequest.decode(
+      encodeCallFrame(2, "Resume", 0, RunRequest, request("next")).subarray(5),
+    );
+    expect(next.id).toBe(2);
+    expect(next.method).toBe("Resume");
+    expect(Buffer.from(RunRequest.decode(next.request).analysisRun).toString()).toBe("next");
+    expect(encodeGrpcFrame(RunRequest, request("after")).readUInt32BE(1)).toBeGreaterThan(0);
   });
 });

@@ -4,6 +4,8 @@
 // that restarts is usable again within about a second.
 import { status } from "@grpc/grpc-js";
 import {
+  Capability,
+  encodeCallFrame,
   encodeGrpcFrame,
   GarbageCollectRequest,
   type GarbageCollectResponse,
@@ -36,6 +38,7 @@ import {
 import { service as healthService } from "grpc-health-check";
 import { formatAddress, parseAddress } from "./address.js";
 import { installAsyncBindFix } from "./async-bind-fix.js";
+import { CallStream, CallsUnsupported } from "./call-stream.js";
 import { frameMessage } from "./grpc-wire.js";
 import { GrpcCode, UnaryCallError, UnaryChannel } from "./unary-channel.js";
 
@@ -54,6 +57,12 @@ export interface ConnectOptions {
   tls?: ClientTlsOptions;
   /** Default deadline of every call, in milliseconds. Default 5000. */
   timeoutMs?: number;
+  /**
+   * Send calls after Init as messages on one Calls stream when the plugin declares
+   * CAPABILITY_CALLS_STREAM (much less CPU per call at both ends; see call-stream.ts).
+   * Default true; false makes every call unary.
+   */
+  callsStream?: boolean;
 }
 
 export interface CallOptions {
@@ -96,10 +105,21 @@ interface Connection {
     options?: CallOptions,
   ): Promise<Res>;
   health(service: string, options?: CallOptions): Promise<HealthStatus>;
+  /** Init (always unary); from its reply on, calls use the Calls stream if it is offered. */
+  init(
+    method: UnaryMethod<InitResponse>,
+    request: InitRequest,
+    options?: CallOptions,
+  ): Promise<InitResponse>;
   close(): void;
 }
 
-function openConnection(addressText: string, options: ConnectOptions): Connection {
+/** `servicePath`: the service's path prefix, for example `/rollouts.plugin.v1.MetricProvider/`. */
+function openConnection(
+  addressText: string,
+  options: ConnectOptions,
+  servicePath: string,
+): Connection {
   const parsed = parseAddress(addressText);
   const address = formatAddress(parsed);
   // Every call opens an HTTP/2 stream; on Node 20 each one is kept alive until a full GC
@@ -108,6 +128,16 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
   const channel = new UnaryChannel(parsed, options.tls === undefined ? {} : { tls: options.tls });
   const defaultTimeout = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const methodName = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
+  /** Set while the plugin offers its Calls stream (and the caller allows it). */
+  let calls: CallStream | undefined;
+
+  function offered(capabilities: readonly Capability[]): void {
+    if (options.callsStream === false || !capabilities.includes(Capability.CALLS_STREAM)) {
+      calls = undefined;
+      return;
+    }
+    calls ??= new CallStream(channel, `${servicePath}Calls`);
+  }
 
   function unary<Req, Res>(
     method: UnaryMethod<Res>,
@@ -115,18 +145,31 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
     request: Req,
     call?: CallOptions,
   ): Promise<Res> {
-    return send(method, encodeGrpcFrame(type, request), call);
+    const deadline = Date.now() + (call?.timeoutMs ?? defaultTimeout);
+    const stream = calls;
+    if (stream === undefined) return send(method, encodeGrpcFrame(type, request), deadline);
+    const name = methodName(method.path);
+    return decodeReply(
+      method,
+      stream
+        .call((id, timeoutMs) => encodeCallFrame(id, name, timeoutMs, type, request), deadline)
+        .catch((error: unknown) => {
+          if (!(error instanceof CallsUnsupported)) throw error;
+          // A plugin that declared the stream but does not serve it: unary from now on.
+          if (calls === stream) calls = undefined;
+          return channel.callFramed(method.path, encodeGrpcFrame(type, request), deadline);
+        }),
+    );
   }
 
-  async function send<Res>(
-    method: UnaryMethod<Res>,
-    framed: Buffer,
-    call: CallOptions | undefined,
-  ): Promise<Res> {
-    const deadline = Date.now() + (call?.timeoutMs ?? defaultTimeout);
+  function send<Res>(method: UnaryMethod<Res>, framed: Buffer, deadline: number): Promise<Res> {
+    return decodeReply(method, channel.callFramed(method.path, framed, deadline));
+  }
+
+  async function decodeReply<Res>(method: UnaryMethod<Res>, call: Promise<Buffer>): Promise<Res> {
     let reply: Buffer;
     try {
-      reply = await channel.callFramed(method.path, framed, deadline);
+      reply = await call;
     } catch (error) {
       if (error instanceof UnaryCallError)
         throw new PluginCallError(methodName(method.path), address, error.code, error.details);
@@ -154,7 +197,7 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
         responseDeserialize: check.responseDeserialize as (value: Buffer) => unknown,
       },
       frameMessage(serialize({ service })),
-      call,
+      Date.now() + (call?.timeoutMs ?? defaultTimeout),
     );
     const answer =
       typeof reply === "object" && reply !== null && "status" in reply ? reply.status : undefined;
@@ -163,7 +206,18 @@ function openConnection(addressText: string, options: ConnectOptions): Connectio
       : "UNKNOWN";
   }
 
-  return { address, unary, health, close: () => channel.close() };
+  /** Init, always unary; its reply says whether later calls may use the Calls stream. */
+  async function init(method: UnaryMethod<InitResponse>, request: InitRequest, call?: CallOptions) {
+    const reply = await send(
+      method,
+      encodeGrpcFrame(InitRequest, request),
+      Date.now() + (call?.timeoutMs ?? defaultTimeout),
+    );
+    offered(reply.error === undefined ? reply.capabilities : []);
+    return reply;
+  }
+
+  return { address, unary, init, health, close: () => channel.close() };
 }
 
 type Input<T> = Partial<T>;
@@ -219,11 +273,11 @@ export function connectTrafficRouter(
   address: string,
   options: ConnectOptions = {},
 ): TrafficRouterClient {
-  const c = openConnection(address, options);
   const s = TrafficRouterService;
+  const c = openConnection(address, options, s.init.path.replace(/Init$/, ""));
   return {
     address: c.address,
-    init: (r = {}, o) => c.unary(s.init, InitRequest, InitRequest.fromPartial(r), o),
+    init: (r = {}, o) => c.init(s.init, InitRequest.fromPartial(r), o),
     setWeight: (r, o) => c.unary(s.setWeight, SetWeightRequest, SetWeightRequest.fromPartial(r), o),
     verifyWeight: (r, o) =>
       c.unary(s.verifyWeight, VerifyWeightRequest, VerifyWeightRequest.fromPartial(r), o),
@@ -250,11 +304,11 @@ export function connectMetricProvider(
   address: string,
   options: ConnectOptions = {},
 ): MetricProviderClient {
-  const c = openConnection(address, options);
   const s = MetricProviderService;
+  const c = openConnection(address, options, s.init.path.replace(/Init$/, ""));
   return {
     address: c.address,
-    init: (r = {}, o) => c.unary(s.init, InitRequest, InitRequest.fromPartial(r), o),
+    init: (r = {}, o) => c.init(s.init, InitRequest.fromPartial(r), o),
     run: (r, o) => c.unary(s.run, RunRequest, RunRequest.fromPartial(r), o),
     resume: (r, o) => c.unary(s.resume, ResumeRequest, ResumeRequest.fromPartial(r), o),
     terminate: (r, o) => c.unary(s.terminate, TerminateRequest, TerminateRequest.fromPartial(r), o),

@@ -29,7 +29,8 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from "node:http2";
-import { frameMessage } from "./grpc-wire.js";
+import { CallsRequest, CallsResponse, encodeGrpcFrame } from "@sluice/proto";
+import { FramingError, frameMessage, MessageReader } from "./grpc-wire.js";
 import { STREAM_WINDOW_BYTES, widenSessionWindow } from "./http2-windows.js";
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -83,7 +84,11 @@ type StreamingHandler = (call: StreamingCall) => void;
 interface Route {
   method: MethodDefinition;
   handler: UnaryHandler | StreamingHandler;
+  /** For a service's Calls method: the path prefix of the methods its stream carries. */
+  callsPrefix?: string;
 }
+
+const EMPTY = new Uint8Array(0);
 
 function grpcTimeoutMs(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -121,6 +126,8 @@ export class PluginHttp2Server {
   private readonly routes = new Map<string, Route>();
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly streaming = new Set<ServerHttp2Stream>();
+  /** Open Calls streams, each with what stops it taking new calls (drain). */
+  private readonly callStreams = new Map<ServerHttp2Stream, () => void>();
   readonly server: Http2Server | Http2SecureServer;
 
   constructor(tls?: SecureServerOptions) {
@@ -148,6 +155,17 @@ export class PluginHttp2Server {
       const handler =
         implementation[name] ??
         (method.originalName === undefined ? undefined : implementation[method.originalName]);
+      if (
+        handler === undefined &&
+        method.requestStream &&
+        method.responseStream &&
+        method.path.endsWith("/Calls")
+      ) {
+        // Served here for every service: it carries the service's own unary methods.
+        const callsPrefix = method.path.slice(0, method.path.length - "Calls".length);
+        this.routes.set(method.path, { method, handler: () => undefined, callsPrefix });
+        continue;
+      }
       if (handler === undefined) continue;
       if (method.requestStream)
         throw new Error(`${method.path}: client-streaming methods are not supported`);
@@ -164,6 +182,8 @@ export class PluginHttp2Server {
       this.server.close();
       // Watch streams never end by themselves.
       for (const stream of this.streaming) trailersOnly(stream, 14, "the plugin is stopping");
+      // Calls streams answer what they started, refuse new calls, then end.
+      for (const stopTaking of this.callStreams.values()) stopTaking();
       const sessions = [...this.sessions];
       if (sessions.length === 0) {
         resolve();
@@ -202,6 +222,10 @@ export class PluginHttp2Server {
     if (route === undefined) {
       stream.resume();
       trailersOnly(stream, 12, `unknown method ${path}`);
+      return;
+    }
+    if (route.callsPrefix !== undefined) {
+      this.serveCalls(stream, route.callsPrefix);
       return;
     }
     const timeoutMs = grpcTimeoutMs(headers["grpc-timeout"]);
@@ -277,6 +301,134 @@ export class PluginHttp2Server {
       );
       stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       stream.end(payload);
+    });
+  }
+
+  /**
+   * A Calls stream: each CallsRequest runs the unary handler of the method it names, with its
+   * own deadline, and is answered by a CallsResponse with its id as soon as it finishes (in
+   * any order). The stream ends, status OK, once the client has half-closed (or the server is
+   * draining) and nothing is left in flight.
+   */
+  private serveCalls(stream: ServerHttp2Stream, prefix: string): void {
+    // A call's envelope (id, method name, deadline) adds a few bytes to the request's limit.
+    const reader = new MessageReader(MAX_REQUEST_BYTES + 1024);
+    /** Calls in flight by id; `true` once the client cancelled it. */
+    const inFlight = new Map<number, { cancelled: boolean }>();
+    let halfClosed = false;
+    let draining = false;
+    let ended = false;
+    const open = (): boolean => !ended && !stream.destroyed && !stream.closed;
+    const end = (code: number, details: string): void => {
+      if (!open()) return;
+      ended = true;
+      trailersOnly(stream, code, details);
+    };
+    const endIfDone = (): void => {
+      if ((halfClosed || draining) && inFlight.size === 0)
+        end(halfClosed ? 0 : 14, halfClosed ? "" : "the plugin is stopping");
+    };
+    const answer = (id: number, code: number, message: string, reply: Uint8Array): void => {
+      if (open()) stream.write(encodeGrpcFrame(CallsResponse, { id, code, message, reply }));
+    };
+    const start = (bytes: Buffer): void => {
+      let call: CallsRequest;
+      try {
+        call = CallsRequest.decode(bytes);
+      } catch (error) {
+        end(13, `could not decode a CallsRequest: ${String(error)}`);
+        return;
+      }
+      const id = call.id;
+      if (call.cancel) {
+        const state = inFlight.get(id);
+        if (state !== undefined) state.cancelled = true;
+        return;
+      }
+      if (inFlight.has(id)) {
+        end(13, `call id ${id} is already in flight on this stream`);
+        return;
+      }
+      if (draining) {
+        answer(id, 14, "the plugin is stopping", EMPTY);
+        return;
+      }
+      const route = this.routes.get(prefix + call.method);
+      if (
+        route === undefined ||
+        route.callsPrefix !== undefined ||
+        route.method.requestStream ||
+        route.method.responseStream
+      ) {
+        answer(id, 12, `unknown unary method ${prefix}${call.method}`, EMPTY);
+        return;
+      }
+      let request: unknown;
+      try {
+        request = route.method.requestDeserialize(call.request as Buffer);
+      } catch (error) {
+        answer(id, 13, `could not decode the request: ${String(error)}`, EMPTY);
+        return;
+      }
+      const deadline =
+        call.timeoutMs === 0 ? Number.POSITIVE_INFINITY : Date.now() + call.timeoutMs;
+      const state = { cancelled: false };
+      inFlight.set(id, state);
+      const unary: UnaryCall = {
+        request,
+        getDeadline: () =>
+          Number.isFinite(deadline) ? new Date(deadline) : Number.POSITIVE_INFINITY,
+        get cancelled() {
+          return state.cancelled || stream.destroyed || stream.closed;
+        },
+      };
+      (route.handler as UnaryHandler)(unary, (error, reply) => {
+        if (inFlight.get(id) !== state) return;
+        inFlight.delete(id);
+        if (error !== null && error !== undefined) {
+          answer(id, error.code ?? 2, error.details ?? error.message ?? "", EMPTY);
+        } else {
+          let bytes: Uint8Array | undefined;
+          try {
+            bytes = encodeReply(route.method, reply);
+          } catch (failure) {
+            answer(id, 13, `could not encode the reply: ${String(failure)}`, EMPTY);
+          }
+          if (bytes !== undefined) answer(id, 0, "", bytes);
+        }
+        endIfDone();
+      });
+    };
+    this.callStreams.set(stream, () => {
+      draining = true;
+      endIfDone();
+    });
+    stream.respond(
+      { [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" },
+      { waitForTrailers: true },
+    );
+    stream.on("data", (chunk: Buffer) => {
+      if (!open()) return;
+      let messages: Buffer[];
+      try {
+        messages = reader.push(chunk);
+      } catch (error) {
+        end(error instanceof FramingError ? error.code : 13, String(error));
+        return;
+      }
+      for (const message of messages) start(message);
+    });
+    stream.once("end", () => {
+      if (reader.buffered > 0) {
+        end(13, "the stream ended inside a message");
+        return;
+      }
+      halfClosed = true;
+      endIfDone();
+    });
+    stream.once("close", () => {
+      this.callStreams.delete(stream);
+      for (const state of inFlight.values()) state.cancelled = true;
     });
   }
 

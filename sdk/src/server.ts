@@ -4,6 +4,7 @@ import { lstat, mkdir, unlink } from "node:fs/promises";
 import type { SecureServerOptions } from "node:http2";
 import { connect } from "node:net";
 import { dirname } from "node:path";
+import { Capability, type InitResponse } from "@sluice/proto";
 import { HealthImplementation } from "grpc-health-check";
 import {
   defaultSocketAddress,
@@ -96,6 +97,31 @@ export function unaryHandler<Req, Res>(
   };
 }
 
+/**
+ * The handlers with Init declaring CAPABILITY_CALLS_STREAM: this server serves every service's
+ * Calls stream (http2-server.ts), so the capability belongs to the server, not to the handlers
+ * (served by another gRPC server, they must not claim it).
+ */
+function withCallsStream(handlers: Record<string, UnaryHandler>): Record<string, UnaryHandler> {
+  const init = handlers.init;
+  if (init === undefined) return handlers;
+  return {
+    ...handlers,
+    init: (call, callback) =>
+      init(call, (error, reply) => {
+        if (error !== null || typeof reply !== "object" || reply === null) {
+          callback(error, reply);
+          return;
+        }
+        const answer = reply as InitResponse;
+        const capabilities = answer.capabilities.includes(Capability.CALLS_STREAM)
+          ? answer.capabilities
+          : [...answer.capabilities, Capability.CALLS_STREAM];
+        callback(null, { ...answer, capabilities });
+      }),
+  };
+}
+
 export async function startPluginServer(
   spec: ServiceSpec,
   options: ServeOptions,
@@ -114,7 +140,7 @@ export async function startPluginServer(
   const server = new PluginHttp2Server(
     address.kind === "tcp" ? tlsOptions(options.tls) : undefined,
   );
-  server.addService(spec.definition, spec.handlers);
+  server.addService(spec.definition, withCallsStream(spec.handlers));
   const health = new HealthImplementation({ "": "SERVING", [spec.serviceName]: "SERVING" });
   health.addToServer(server as unknown as Parameters<HealthImplementation["addToServer"]>[0]);
 

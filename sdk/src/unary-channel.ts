@@ -90,7 +90,7 @@ const {
 } = constants;
 
 /** The gRPC code for a non-200 HTTP status without a gRPC status (gRPC's HTTP mapping). */
-function codeForHttpStatus(httpStatus: number): number {
+export function codeForHttpStatus(httpStatus: number): number {
   switch (httpStatus) {
     case 400:
       return GrpcCode.INTERNAL;
@@ -127,7 +127,7 @@ function codeForReset(rstCode: number): number {
 }
 
 /** `grpc-message` is percent-encoded on the wire. */
-function decodeMessage(value: string | string[] | undefined): string {
+export function decodeMessage(value: string | string[] | undefined): string {
   const text = Array.isArray(value) ? value.join(",") : (value ?? "");
   try {
     return decodeURIComponent(text);
@@ -136,7 +136,7 @@ function decodeMessage(value: string | string[] | undefined): string {
   }
 }
 
-function headerText(value: string | string[] | undefined): string | undefined {
+export function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -200,6 +200,39 @@ export class UnaryChannel {
     if (live !== undefined && !live.closed && !live.destroyed)
       return this.send(live, path, framed, deadline);
     return this.dial(deadline).then((session) => this.send(session, path, framed, deadline));
+  }
+
+  /** The live connection, dialled first if there is none (by `deadline` at the latest). */
+  connection(deadline: number): Promise<ClientHttp2Session> {
+    if (this.closed)
+      return Promise.reject(new UnaryCallError(GrpcCode.CANCELLED, "the client was closed"));
+    const live = this.session;
+    if (live !== undefined && !live.closed && !live.destroyed) return Promise.resolve(live);
+    return this.dial(deadline);
+  }
+
+  /** True once close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Marks a call in flight on `session`: it keeps the process alive until released. */
+  hold(session: ClientHttp2Session): void {
+    const before = this.inFlight.get(session) ?? 0;
+    this.inFlight.set(session, before + 1);
+    if (before === 0) session.ref();
+  }
+
+  /** Ends what hold() started. */
+  release(session: ClientHttp2Session): void {
+    const left = (this.inFlight.get(session) ?? 1) - 1;
+    this.inFlight.set(session, left);
+    if (left === 0 && !session.destroyed) session.unref();
+  }
+
+  /** Forgets `session` as the live connection (the caller found it unusable). */
+  forget(session: ClientHttp2Session): void {
+    if (this.session === session) this.session = undefined;
   }
 
   /** Closes the connection; calls in flight end with CANCELLED. */
@@ -326,9 +359,7 @@ export class UnaryChannel {
         );
         return;
       }
-      const before = this.inFlight.get(session) ?? 0;
-      this.inFlight.set(session, before + 1);
-      if (before === 0) session.ref();
+      this.hold(session);
       let settled = false;
       let httpStatus = 0;
       let contentType: string | undefined;
@@ -341,9 +372,7 @@ export class UnaryChannel {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const left = (this.inFlight.get(session) ?? 1) - 1;
-        this.inFlight.set(session, left);
-        if (left === 0 && !session.destroyed) session.unref();
+        this.release(session);
         if (outcome instanceof UnaryCallError) reject(outcome);
         else resolve(outcome);
       };

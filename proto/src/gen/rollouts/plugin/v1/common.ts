@@ -119,6 +119,12 @@ export enum Capability {
    * controller may skip GarbageCollect.
    */
   GARBAGE_COLLECT = 6,
+  /**
+   * CALLS_STREAM - Either kind: the plugin serves the Calls method (see CallsRequest). The controller then
+   * sends every call after Init as a message on one Calls stream instead of a unary call of
+   * its own. Without it the controller makes unary calls only.
+   */
+  CALLS_STREAM = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -145,6 +151,9 @@ export function capabilityFromJSON(object: any): Capability {
     case 6:
     case "CAPABILITY_GARBAGE_COLLECT":
       return Capability.GARBAGE_COLLECT;
+    case 7:
+    case "CAPABILITY_CALLS_STREAM":
+      return Capability.CALLS_STREAM;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -168,6 +177,8 @@ export function capabilityToJSON(object: Capability): string {
       return "CAPABILITY_ASYNC_MEASUREMENT";
     case Capability.GARBAGE_COLLECT:
       return "CAPABILITY_GARBAGE_COLLECT";
+    case Capability.CALLS_STREAM:
+      return "CAPABILITY_CALLS_STREAM";
     case Capability.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -228,6 +239,60 @@ export interface InitResponse {
    * Init succeeds.
    */
   error?: DomainError | undefined;
+}
+
+/**
+ * One call carried on the Calls stream. Calls is an optional bidirectional-streaming method
+ * of both services that carries the other methods' unary calls as messages on one HTTP/2
+ * stream: a unary call costs an HTTP/2 stream of its own (headers both ways, trailers), and at
+ * thousands of calls per second that costs more CPU, at both ends, than the call's payload.
+ * Each CallsRequest is answered by exactly one CallsResponse with the same id, in any order;
+ * a call behaves as the same call made unary would (same request and reply messages, same
+ * status codes), and its deadline is its own. The stream stays open for as long as the
+ * controller keeps the connection; if it ends or breaks, every call on it without an answer
+ * fails as UNAVAILABLE, and the controller opens a new one. A plugin that stops (drains)
+ * answers the calls it has started, answers UNAVAILABLE to new ones, and then ends the
+ * stream. Declare CAPABILITY_CALLS_STREAM in Init to receive calls this way.
+ */
+export interface CallsRequest {
+  /**
+   * Chosen by the controller and unique among the calls in flight on this stream; the answer
+   * carries it back.
+   */
+  id: number;
+  /**
+   * The method called, by its name in this service, for example `Run`. An unknown name is
+   * answered with code 12 (UNIMPLEMENTED).
+   */
+  method: string;
+  /** The method's request message, serialized exactly as for the unary call. */
+  request: Buffer;
+  /**
+   * How long the controller waits for this call, in milliseconds, counted from when the
+   * plugin receives this message (as grpc-timeout on a unary call); 0 means no deadline.
+   */
+  timeoutMs: number;
+  /**
+   * True when the controller stopped waiting for call `id` (its deadline passed): the plugin
+   * may stop working on it, and its answer, if still sent, is ignored. With cancel set,
+   * method and request are empty.
+   */
+  cancel: boolean;
+}
+
+/** The answer to one call on the Calls stream. */
+export interface CallsResponse {
+  /** The id of the call answered. */
+  id: number;
+  /**
+   * The call's gRPC status code, as the unary call would end: 0 (OK) with `reply` set, or
+   * another code with `message` set.
+   */
+  code: number;
+  /** The status message when `code` is not 0. */
+  message: string;
+  /** The method's reply message, serialized exactly as for the unary call, when `code` is 0. */
+  reply: Buffer;
 }
 
 function createBaseDomainError(): DomainError {
@@ -538,6 +603,268 @@ export const InitResponse: MessageFns<InitResponse> = {
     return message;
   },
 };
+
+function createBaseCallsRequest(): CallsRequest {
+  return { id: 0, method: "", request: Buffer.alloc(0), timeoutMs: 0, cancel: false };
+}
+
+export const CallsRequest: MessageFns<CallsRequest> = {
+  encode(message: CallsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.method !== "") {
+      writer.uint32(18).string(message.method);
+    }
+    if (message.request.length !== 0) {
+      writer.uint32(26).bytes(message.request);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(32).uint32(message.timeoutMs);
+    }
+    if (message.cancel !== false) {
+      writer.uint32(40).bool(message.cancel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.request = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.cancel = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      request: isSet(object.request) ? Buffer.from(bytesFromBase64(object.request)) : Buffer.alloc(0),
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+      cancel: isSet(object.cancel) ? globalThis.Boolean(object.cancel) : false,
+    };
+  },
+
+  toJSON(message: CallsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.request.length !== 0) {
+      obj.request = base64FromBytes(message.request);
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    if (message.cancel !== false) {
+      obj.cancel = message.cancel;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CallsRequest>, I>>(base?: I): CallsRequest {
+    return CallsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CallsRequest>, I>>(object: I): CallsRequest {
+    const message = createBaseCallsRequest();
+    message.id = object.id ?? 0;
+    message.method = object.method ?? "";
+    message.request = object.request ?? Buffer.alloc(0);
+    message.timeoutMs = object.timeoutMs ?? 0;
+    message.cancel = object.cancel ?? false;
+    return message;
+  },
+};
+
+function createBaseCallsResponse(): CallsResponse {
+  return { id: 0, code: 0, message: "", reply: Buffer.alloc(0) };
+}
+
+export const CallsResponse: MessageFns<CallsResponse> = {
+  encode(message: CallsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).uint32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.reply.length !== 0) {
+      writer.uint32(34).bytes(message.reply);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reply = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallsResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      reply: isSet(object.reply) ? Buffer.from(bytesFromBase64(object.reply)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: CallsResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.reply.length !== 0) {
+      obj.reply = base64FromBytes(message.reply);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CallsResponse>, I>>(base?: I): CallsResponse {
+    return CallsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CallsResponse>, I>>(object: I): CallsResponse {
+    const message = createBaseCallsResponse();
+    message.id = object.id ?? 0;
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.reply = object.reply ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -19,7 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
-import { DomainError, InitRequest, InitResponse } from "./common.js";
+import { CallsRequest, CallsResponse, DomainError, InitRequest, InitResponse } from "./common.js";
 
 export const protobufPackage = "rollouts.plugin.v1";
 
@@ -1752,6 +1754,19 @@ export const MetricProviderService = {
     responseSerialize: (value: GetMetadataResponse): Buffer => Buffer.from(GetMetadataResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetMetadataResponse => GetMetadataResponse.decode(value),
   },
+  /**
+   * Optional: the other methods' calls as messages on one stream (see CallsRequest in
+   * common.proto). Served only by plugins that declare CAPABILITY_CALLS_STREAM.
+   */
+  calls: {
+    path: "/rollouts.plugin.v1.MetricProvider/Calls" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: CallsRequest): Buffer => Buffer.from(CallsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CallsRequest => CallsRequest.decode(value),
+    responseSerialize: (value: CallsResponse): Buffer => Buffer.from(CallsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CallsResponse => CallsResponse.decode(value),
+  },
 } as const;
 
 export interface MetricProviderServer extends UntypedServiceImplementation {
@@ -1770,6 +1785,11 @@ export interface MetricProviderServer extends UntypedServiceImplementation {
   garbageCollect: handleUnaryCall<GarbageCollectRequest, GarbageCollectResponse>;
   /** Describe the metric (shown in the AnalysisRun status). */
   getMetadata: handleUnaryCall<GetMetadataRequest, GetMetadataResponse>;
+  /**
+   * Optional: the other methods' calls as messages on one stream (see CallsRequest in
+   * common.proto). Served only by plugins that declare CAPABILITY_CALLS_STREAM.
+   */
+  calls: handleBidiStreamingCall<CallsRequest, CallsResponse>;
 }
 
 export interface MetricProviderClient extends Client {
@@ -1866,6 +1886,13 @@ export interface MetricProviderClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetMetadataResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Optional: the other methods' calls as messages on one stream (see CallsRequest in
+   * common.proto). Served only by plugins that declare CAPABILITY_CALLS_STREAM.
+   */
+  calls(): ClientDuplexStream<CallsRequest, CallsResponse>;
+  calls(options: Partial<CallOptions>): ClientDuplexStream<CallsRequest, CallsResponse>;
+  calls(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<CallsRequest, CallsResponse>;
 }
 
 export const MetricProviderClient = makeGenericClientConstructor(

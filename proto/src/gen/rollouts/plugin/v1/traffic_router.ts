@@ -10,15 +10,17 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { DomainError, InitRequest, InitResponse } from "./common.js";
+import { CallsRequest, CallsResponse, DomainError, InitRequest, InitResponse } from "./common.js";
 
 export const protobufPackage = "rollouts.plugin.v1";
 
@@ -2271,6 +2273,19 @@ export const TrafficRouterService = {
       Buffer.from(RemoveManagedRoutesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RemoveManagedRoutesResponse => RemoveManagedRoutesResponse.decode(value),
   },
+  /**
+   * Optional: the other methods' calls as messages on one stream (see CallsRequest in
+   * common.proto). Served only by plugins that declare CAPABILITY_CALLS_STREAM.
+   */
+  calls: {
+    path: "/rollouts.plugin.v1.TrafficRouter/Calls" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: CallsRequest): Buffer => Buffer.from(CallsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CallsRequest => CallsRequest.decode(value),
+    responseSerialize: (value: CallsResponse): Buffer => Buffer.from(CallsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CallsResponse => CallsResponse.decode(value),
+  },
 } as const;
 
 export interface TrafficRouterServer extends UntypedServiceImplementation {
@@ -2294,6 +2309,11 @@ export interface TrafficRouterServer extends UntypedServiceImplementation {
   setMirrorRoute: handleUnaryCall<SetMirrorRouteRequest, SetMirrorRouteResponse>;
   /** Delete all managed (step-created) routes. */
   removeManagedRoutes: handleUnaryCall<RemoveManagedRoutesRequest, RemoveManagedRoutesResponse>;
+  /**
+   * Optional: the other methods' calls as messages on one stream (see CallsRequest in
+   * common.proto). Served only by plugins that declare CAPABILITY_CALLS_STREAM.
+   */
+  calls: handleBidiStreamingCall<CallsRequest, CallsResponse>;
 }
 
 export interface TrafficRouterClient extends Client {
@@ -2412,6 +2432,13 @@ export interface TrafficRouterClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveManagedRoutesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Optional: the other methods' calls as messages on one stream (see CallsRequest in
+   * common.proto). Served only by plugins that declare CAPABILITY_CALLS_STREAM.
+   */
+  calls(): ClientDuplexStream<CallsRequest, CallsResponse>;
+  calls(options: Partial<CallOptions>): ClientDuplexStream<CallsRequest, CallsResponse>;
+  calls(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<CallsRequest, CallsResponse>;
 }
 
 export const TrafficRouterClient = makeGenericClientConstructor(
