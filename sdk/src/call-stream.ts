@@ -181,6 +181,12 @@ export class CallStream {
       }
     });
     stream.on("trailers", readStatus);
+    // The plugin ended the stream (it is draining, or it failed the stream): close our half
+    // too, so that the HTTP/2 stream, and with it the plugin's connection, can close.
+    stream.once("end", () => {
+      this.retire(open);
+      if (stream.writable) stream.end();
+    });
     stream.on("error", (error: Error) => {
       streamError = error;
     });
