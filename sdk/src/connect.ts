@@ -60,9 +60,11 @@ export interface ConnectOptions {
   /**
    * Send calls after Init as messages on one Calls stream when the plugin declares
    * CAPABILITY_CALLS_STREAM (much less CPU per call at both ends; see call-stream.ts).
-   * Default true; false makes every call unary.
+   * Default true; false makes every call unary. "required" (the conformance kit) fails a call
+   * with UNIMPLEMENTED when a plugin that declares the capability does not serve the stream,
+   * where the default would quietly go back to unary calls.
    */
-  callsStream?: boolean;
+  callsStream?: boolean | "required";
 }
 
 export interface CallOptions {
@@ -155,6 +157,11 @@ function openConnection(
         .call((id, timeoutMs) => encodeCallFrame(id, name, timeoutMs, type, request), deadline)
         .catch((error: unknown) => {
           if (!(error instanceof CallsUnsupported)) throw error;
+          if (options.callsStream === "required")
+            throw new UnaryCallError(
+              GrpcCode.UNIMPLEMENTED,
+              `the plugin declares CAPABILITY_CALLS_STREAM but ${error.message.replace(/^the plugin /, "")}`,
+            );
           // A plugin that declared the stream but does not serve it: unary from now on.
           if (calls === stream) calls = undefined;
           return channel.callFramed(method.path, encodeGrpcFrame(type, request), deadline);

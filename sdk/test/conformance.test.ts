@@ -137,12 +137,26 @@ describe.concurrent("conformance kit catches each class of broken plugin", () =>
     ],
     ["not-serving", ["health reports SERVING"]],
     ["ignores-sigterm", ["SIGTERM exits cleanly (status 0, in time)"]],
+    // Served by grpc-js, whose Calls method is not implemented: every call after Init fails
+    // naming the capability, instead of quietly going back to unary calls.
+    [
+      "claims-calls-stream",
+      [
+        "SetWeight answers a valid request in time without error",
+        "VerifyWeight answers a valid request in time with a known verification",
+      ],
+      1_500,
+    ],
   ];
 
   it.for(cases)("%s fails the checks %j", async ([defect, checks, timeoutMs], { expect }) => {
     const report = await brokenRouter(defect, timeoutMs);
     expect(report.ok).toBe(false);
     expect(failedChecks(report)).toEqual(expect.arrayContaining(checks));
+    if (defect === "claims-calls-stream")
+      expect(report.checks.map((check) => check.detail).join("\n")).toContain(
+        "the plugin declares CAPABILITY_CALLS_STREAM but",
+      );
   });
 
   it("a metric provider answering a measurement without a phase fails the well-formed check", async ({

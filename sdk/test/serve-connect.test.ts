@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
+  Capability,
   connectTrafficRouter,
   PluginCallError,
   PluginKind,
@@ -224,6 +225,52 @@ describe("plugin processes", () => {
       child.process.kill("SIGKILL");
     }
   });
+  it("SIGTERM also drains calls on the Calls stream: the call in flight finishes, the plugin exits 0", async () => {
+    const address = await freshSocket("drain-calls");
+    const child = startNode(fixturePath("slow-router"), [], { SLUICE_PLUGIN_LISTEN: address });
+    const client = connectTrafficRouter(address, { timeoutMs: 5_000 });
+    try {
+      await waitFor("the plugin to serve", () => client.health(), 30_000);
+      // Init offers the Calls stream; the calls after it travel on it.
+      expect((await client.init()).capabilities).toContain(Capability.CALLS_STREAM);
+      const call = client.setWeight({
+        rollout,
+        config: toJsonBytes({ delayMs: 700 }),
+        desiredWeight: 50,
+      });
+      await waitFor("the call to reach the plugin", () =>
+        child.output.some((line) => line.includes("setWeight started")) ? true : undefined,
+      );
+      child.process.kill("SIGTERM");
+      expect((await call).error).toBeUndefined();
+      expect(await child.exited).toBe(0);
+    } finally {
+      client.close();
+      child.process.kill("SIGKILL");
+    }
+  });
+
+  it("goes back to unary calls when a plugin declares the Calls stream but does not serve it", async () => {
+    const address = await freshSocket("claims");
+    const child = startNode(fixturePath("broken-router"), ["--defect", "claims-calls-stream"], {
+      SLUICE_PLUGIN_LISTEN: address,
+    });
+    const client = connectTrafficRouter(address, { timeoutMs: 5_000 });
+    try {
+      await waitFor("the plugin to serve", () => client.health(), 30_000);
+      expect((await client.init()).capabilities).toContain(Capability.CALLS_STREAM);
+      const config = toJsonBytes({ routeName: "web" });
+      expect(
+        (await client.setWeight({ rollout, config, desiredWeight: 30 })).error,
+      ).toBeUndefined();
+      const verified = await client.verifyWeight({ rollout, config, desiredWeight: 30 });
+      expect(verified.verification).toBe(WeightVerification.VERIFIED);
+    } finally {
+      client.close();
+      child.process.kill("SIGKILL");
+    }
+  });
+
   it("a plugin whose supervisor is SIGKILLed stops by itself instead of lingering", async () => {
     const address = await freshSocket("orphan");
     // A stand-in supervisor: starts the plugin with its own pid, prints the plugin's pid, waits.

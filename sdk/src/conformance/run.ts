@@ -63,7 +63,12 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       started = await startPlugin(options.command);
       address = started.address;
     }
-    const connect = { tls: options.tls, timeoutMs: call.timeoutMs };
+    // A plugin that declares the Calls stream must serve it: no quiet fall back to unary.
+    const connect = {
+      tls: options.tls,
+      timeoutMs: call.timeoutMs,
+      callsStream: "required" as const,
+    };
     const router =
       options.kind === "trafficrouter" ? connectTrafficRouter(address, connect) : undefined;
     const metric =
