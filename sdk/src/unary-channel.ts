@@ -1,8 +1,9 @@
 // The client side of a plugin connection: unary gRPC calls written directly on node:http2.
 //
-// Every call the controller makes to a plugin is unary (one request message, one reply), so
-// the client needs one HTTP/2 connection and, per call, the frame sequence the gRPC protocol
-// puts on the wire: request headers, one length-prefixed message, half-close; then response
+// Every call the controller makes to a plugin is unary (one request message, one reply); they
+// travel either as messages on the plugin's Calls stream (call-stream.ts, which uses this
+// class's connection) or as unary gRPC calls, made here. A unary call needs one HTTP/2
+// connection and, per call, the frame sequence the gRPC protocol puts on the wire: request headers, one length-prefixed message, half-close; then response
 // headers, one length-prefixed message and trailers carrying `grpc-status` (or a
 // "trailers-only" answer with the status in the headers). grpc-js, which serves the plugins,
 // also offers a general client (name resolution, load balancing, interceptors, streaming),

@@ -201,54 +201,39 @@ describe("plugin processes", () => {
     }
   });
 
-  it("SIGTERM lets the in-flight call finish, removes the socket and exits 0", async () => {
-    const address = await freshSocket("drain");
-    const child = startNode(fixturePath("slow-router"), [], { SLUICE_PLUGIN_LISTEN: address });
-    const client = connectTrafficRouter(address, { timeoutMs: 5_000 });
-    try {
-      // A loaded shared machine can take many seconds to start a node process.
-      await waitFor("the plugin to serve", () => client.health(), 30_000);
-      const call = client.setWeight({
-        rollout,
-        config: toJsonBytes({ delayMs: 700 }),
-        desiredWeight: 50,
-      });
-      await waitFor("the call to reach the plugin", () =>
-        child.output.some((line) => line.includes("setWeight started")) ? true : undefined,
-      );
-      child.process.kill("SIGTERM");
-      expect((await call).error).toBeUndefined();
-      expect(await child.exited).toBe(0);
-      expect(existsSync(address.slice("unix://".length))).toBe(false);
-    } finally {
-      client.close();
-      child.process.kill("SIGKILL");
-    }
-  });
-  it("SIGTERM also drains calls on the Calls stream: the call in flight finishes, the plugin exits 0", async () => {
-    const address = await freshSocket("drain-calls");
-    const child = startNode(fixturePath("slow-router"), [], { SLUICE_PLUGIN_LISTEN: address });
-    const client = connectTrafficRouter(address, { timeoutMs: 5_000 });
-    try {
-      await waitFor("the plugin to serve", () => client.health(), 30_000);
-      // Init offers the Calls stream; the calls after it travel on it.
-      expect((await client.init()).capabilities).toContain(Capability.CALLS_STREAM);
-      const call = client.setWeight({
-        rollout,
-        config: toJsonBytes({ delayMs: 700 }),
-        desiredWeight: 50,
-      });
-      await waitFor("the call to reach the plugin", () =>
-        child.output.some((line) => line.includes("setWeight started")) ? true : undefined,
-      );
-      child.process.kill("SIGTERM");
-      expect((await call).error).toBeUndefined();
-      expect(await child.exited).toBe(0);
-    } finally {
-      client.close();
-      child.process.kill("SIGKILL");
-    }
-  });
+  // Without Init the client makes unary calls; after an Init that offers it, the Calls stream.
+  it.for([
+    ["a unary call", false],
+    ["a call on the Calls stream", true],
+  ] as const)(
+    "SIGTERM lets %s in flight finish, removes the socket and exits 0",
+    async ([_, initFirst]) => {
+      const address = await freshSocket(initFirst ? "drain-calls" : "drain");
+      const child = startNode(fixturePath("slow-router"), [], { SLUICE_PLUGIN_LISTEN: address });
+      const client = connectTrafficRouter(address, { timeoutMs: 5_000 });
+      try {
+        // A loaded shared machine can take many seconds to start a node process.
+        await waitFor("the plugin to serve", () => client.health(), 30_000);
+        if (initFirst)
+          expect((await client.init()).capabilities).toContain(Capability.CALLS_STREAM);
+        const call = client.setWeight({
+          rollout,
+          config: toJsonBytes({ delayMs: 700 }),
+          desiredWeight: 50,
+        });
+        await waitFor("the call to reach the plugin", () =>
+          child.output.some((line) => line.includes("setWeight started")) ? true : undefined,
+        );
+        child.process.kill("SIGTERM");
+        expect((await call).error).toBeUndefined();
+        expect(await child.exited).toBe(0);
+        expect(existsSync(address.slice("unix://".length))).toBe(false);
+      } finally {
+        client.close();
+        child.process.kill("SIGKILL");
+      }
+    },
+  );
 
   it("goes back to unary calls when a plugin declares the Calls stream but does not serve it", async () => {
     const address = await freshSocket("claims");
