@@ -214,7 +214,7 @@ export class WatchHub {
       if (request.bookmarks && request.sendInitialEvents)
         this.write(watcher, this.bookmark(request, true));
     } else {
-      const events = this.store.eventsSince(request.resourceVersion);
+      const events = this.store.eventsSince(request.resourceVersion, request.key);
       if (events === undefined) {
         const status = {
           kind: "Status",

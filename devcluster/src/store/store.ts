@@ -26,6 +26,23 @@ export interface ChangeEvent {
   previous?: KubeObject;
 }
 
+/**
+ * A change as the history keeps it: the object only as its serialized bytes (already made for
+ * the log and the watches), not as the parsed object. At thousands of writes per second the
+ * parsed versions made the history most of the heap (hundreds of MB), and every major
+ * collection marked all of them, pausing the server for 100-150 ms at a time. A watch that
+ * resumes from the history, the only reader, gets the objects parsed again.
+ */
+interface HistoryRecord {
+  type: EventType;
+  key: string;
+  namespace: string;
+  name: string;
+  rv: number;
+  bytes: Buffer;
+  previousBytes: Buffer | undefined;
+}
+
 interface Bucket {
   entries: Map<string, StoredEntry>;
   /** Entry ids in list order; rebuilt only when objects come or go, not on updates. */
@@ -61,7 +78,7 @@ function entryKey(namespace: string, name: string): string {
 export class Store {
   private resourceVersion = 0;
   private readonly buckets = new Map<string, Bucket>();
-  private readonly history: ChangeEvent[] = [];
+  private readonly history: HistoryRecord[] = [];
   private historyStart = 0;
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
   private readonly persistence: Persistence;
@@ -152,17 +169,20 @@ export class Store {
     const entry: StoredEntry = { key, obj, json, bytes, rv };
     bucket.entries.set(id, entry);
     if (!previous) bucket.sortedIds = undefined;
-    this.emit({
-      type: previous ? "MODIFIED" : "ADDED",
-      key,
-      namespace,
-      name,
-      rv,
-      obj,
-      json,
-      bytes,
-      ...(previous ? { previous: previous.obj } : {}),
-    });
+    this.emit(
+      {
+        type: previous ? "MODIFIED" : "ADDED",
+        key,
+        namespace,
+        name,
+        rv,
+        obj,
+        json,
+        bytes,
+        ...(previous ? { previous: previous.obj } : {}),
+      },
+      previous?.bytes,
+    );
     return entry;
   }
 
@@ -182,22 +202,33 @@ export class Store {
     };
     const json = JSON.stringify(obj);
     const bytes = utf8Bytes(json);
-    this.emit({
-      type: "DELETED",
-      key,
-      namespace,
-      name,
-      rv,
-      obj,
-      json,
-      bytes,
-      previous: previous.obj,
-    });
+    this.emit(
+      {
+        type: "DELETED",
+        key,
+        namespace,
+        name,
+        rv,
+        obj,
+        json,
+        bytes,
+        previous: previous.obj,
+      },
+      previous.bytes,
+    );
     return { key, obj, json, bytes, rv };
   }
 
-  private emit(event: ChangeEvent): void {
-    this.history.push(event);
+  private emit(event: ChangeEvent, previousBytes?: Buffer): void {
+    this.history.push({
+      type: event.type,
+      key: event.key,
+      namespace: event.namespace,
+      name: event.name,
+      rv: event.rv,
+      bytes: event.bytes,
+      previousBytes,
+    });
     if (this.history.length - this.historyStart > this.options.historySize) {
       this.historyStart++;
       // Drop consumed slots in batches so the array does not grow forever.
@@ -215,8 +246,11 @@ export class Store {
     }
   }
 
-  /** Events after `rv`, or undefined when they are no longer kept (410 Gone). */
-  eventsSince(rv: number): ChangeEvent[] | undefined {
+  /**
+   * Events after `rv` (only those of storage key `key` when given), or undefined when they are
+   * no longer kept (410 Gone).
+   */
+  eventsSince(rv: number, key?: string): ChangeEvent[] | undefined {
     if (rv >= this.resourceVersion) return [];
     if (rv < this.oldestResumableVersion) return undefined;
     const result: ChangeEvent[] = [];
@@ -229,8 +263,22 @@ export class Store {
       else high = middle;
     }
     for (let i = low; i < this.history.length; i++) {
-      const event = this.history[i];
-      if (event) result.push(event);
+      const record = this.history[i];
+      if (record === undefined || (key !== undefined && record.key !== key)) continue;
+      const json = record.bytes.toString("utf8");
+      result.push({
+        type: record.type,
+        key: record.key,
+        namespace: record.namespace,
+        name: record.name,
+        rv: record.rv,
+        obj: JSON.parse(json) as KubeObject,
+        json,
+        bytes: record.bytes,
+        ...(record.previousBytes === undefined
+          ? {}
+          : { previous: JSON.parse(record.previousBytes.toString("utf8")) as KubeObject }),
+      });
     }
     return result;
   }
