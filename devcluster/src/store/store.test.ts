@@ -40,6 +40,26 @@ describe("store", () => {
     s.close();
   });
 
+  it("gives a resuming watch each change with the object as it was then, and the one before", () => {
+    const s = store();
+    s.put("configmaps", { metadata: { name: "a", namespace: "ns" }, data: { v: "1" } });
+    s.put("secrets", { metadata: { name: "other", namespace: "ns" } });
+    s.put("configmaps", { metadata: { name: "a", namespace: "ns" }, data: { v: "2" } });
+    s.remove("configmaps", "ns", "a");
+    const events = s.eventsSince(1, "configmaps") ?? [];
+    expect(events.map((e) => [e.type, e.rv, e.obj.data, e.previous?.data])).toEqual([
+      ["MODIFIED", 3, { v: "2" }, { v: "1" }],
+      ["DELETED", 4, { v: "2" }, { v: "2" }],
+    ]);
+    for (const event of events) {
+      expect(event.obj.metadata.resourceVersion).toBe(String(event.rv));
+      expect(JSON.parse(event.json)).toEqual(event.obj);
+      expect(event.bytes.toString()).toBe(event.json);
+    }
+    expect(s.eventsSince(1)?.map((e) => e.key)).toEqual(["secrets", "configmaps", "configmaps"]);
+    s.close();
+  });
+
   it("folds a large log into the snapshot and loses nothing doing so", async () => {
     const first = store(undefined, 2000);
     const dir = dirs[0] ?? "";
