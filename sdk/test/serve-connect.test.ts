@@ -167,6 +167,9 @@ describe("serveTrafficRouter and connectTrafficRouter in one process", () => {
     expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
     const client = connectTrafficRouter(server.address, { tls: { ca: pem.cert } });
     expect((await client.init()).name).toBe("test/in-process");
+    // After Init, calls travel on the Calls stream, over the same TLS connection.
+    const verified = await client.verifyWeight({ rollout, config, desiredWeight: 10 });
+    expect(verified.verification).toBe(WeightVerification.VERIFIED);
     client.close();
     const plaintext = connectTrafficRouter(server.address, { timeoutMs: 1_000 });
     await expect(plaintext.init()).rejects.toBeInstanceOf(PluginCallError);
