@@ -10,7 +10,13 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
-import { SetWeightRequest, SetWeightResponse, TrafficRouterService } from "@sluice/proto";
+import {
+  CallsRequest,
+  CallsResponse,
+  SetWeightRequest,
+  SetWeightResponse,
+  TrafficRouterService,
+} from "@sluice/proto";
 import {
   connectTrafficRouter,
   PluginCallError,
@@ -178,5 +184,46 @@ describe("a grpc-js client against the SDK's server", () => {
       });
     });
     expect(first.status).toBe("SERVING");
+  });
+
+  it("serves the Calls stream to a standard bidirectional call, and ends it with OK after the client's end", async () => {
+    // The same server as above; grpc-js plays a plugin caller written in another language.
+    const stream = client.makeBidiStreamRequest(
+      TrafficRouterService.calls.path,
+      (value: CallsRequest) => Buffer.from(CallsRequest.encode(value).finish()),
+      (bytes: Buffer) => CallsResponse.decode(bytes),
+      new Metadata(),
+      {},
+    );
+    const answers: CallsResponse[] = [];
+    const ended = new Promise<number>((resolve) => {
+      stream.on("data", (answer: CallsResponse) => answers.push(answer));
+      stream.on("status", (s: { code: number }) => resolve(s.code));
+      stream.on("error", () => undefined);
+    });
+    const setWeight = (weight: number) =>
+      Buffer.from(
+        SetWeightRequest.encode(
+          SetWeightRequest.fromPartial({ rollout, config, desiredWeight: weight }),
+        ).finish(),
+      );
+    stream.write(
+      CallsRequest.fromPartial({
+        id: 7,
+        method: "SetWeight",
+        request: setWeight(70),
+        timeoutMs: 5_000,
+      }),
+    );
+    stream.write(
+      CallsRequest.fromPartial({ id: 8, method: "NoSuchMethod", request: setWeight(80) }),
+    );
+    stream.end();
+    expect(await ended).toBe(status.OK);
+    const byId = new Map(answers.map((answer) => [answer.id, answer]));
+    expect(byId.get(7)?.code).toBe(status.OK);
+    expect(SetWeightResponse.decode(byId.get(7)?.reply ?? new Uint8Array()).error).toBeUndefined();
+    expect(byId.get(8)?.code).toBe(status.UNIMPLEMENTED);
+    expect(answers).toHaveLength(2);
   });
 });
