@@ -24,20 +24,13 @@ import {
   codeForHttpStatus,
   decodeMessage,
   GrpcCode,
+  grpcRequestHeaders,
   headerText,
   UnaryCallError,
   type UnaryChannel,
 } from "./unary-channel.js";
 
-const {
-  HTTP2_HEADER_METHOD,
-  HTTP2_HEADER_PATH,
-  HTTP2_HEADER_STATUS,
-  HTTP2_HEADER_CONTENT_TYPE,
-  HTTP2_HEADER_TE,
-  HTTP2_HEADER_USER_AGENT,
-  NGHTTP2_CANCEL,
-} = constants;
+const { HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = constants;
 
 /** The plugin has no Calls method (it answered the stream UNIMPLEMENTED): call it unary. */
 export class CallsUnsupported extends Error {
@@ -121,13 +114,7 @@ export class CallStream {
     if (this.current !== undefined) this.retire(this.current);
     let stream: ClientHttp2Stream;
     try {
-      stream = session.request({
-        [HTTP2_HEADER_METHOD]: "POST",
-        [HTTP2_HEADER_PATH]: this.path,
-        [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc",
-        [HTTP2_HEADER_TE]: "trailers",
-        [HTTP2_HEADER_USER_AGENT]: "sluice-sdk",
-      });
+      stream = session.request(grpcRequestHeaders(this.path));
     } catch (error) {
       // The connection went away between the check and the request.
       this.channel.forget(session);

@@ -90,6 +90,17 @@ const {
   NGHTTP2_INADEQUATE_SECURITY,
 } = constants;
 
+/** The request headers of a gRPC call to `path` (a unary call adds its grpc-timeout). */
+export function grpcRequestHeaders(path: string): Record<string, string> {
+  return {
+    [HTTP2_HEADER_METHOD]: "POST",
+    [HTTP2_HEADER_PATH]: path,
+    [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc",
+    [HTTP2_HEADER_TE]: "trailers",
+    [HTTP2_HEADER_USER_AGENT]: "sluice-sdk",
+  };
+}
+
 /** The gRPC code for a non-200 HTTP status without a gRPC status (gRPC's HTTP mapping). */
 export function codeForHttpStatus(httpStatus: number): number {
   switch (httpStatus) {
@@ -342,11 +353,7 @@ export class UnaryChannel {
       let stream: ClientHttp2Stream;
       try {
         stream = session.request({
-          [HTTP2_HEADER_METHOD]: "POST",
-          [HTTP2_HEADER_PATH]: path,
-          [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc",
-          [HTTP2_HEADER_TE]: "trailers",
-          [HTTP2_HEADER_USER_AGENT]: "sluice-sdk",
+          ...grpcRequestHeaders(path),
           "grpc-timeout": `${remaining}m`,
         });
       } catch (error) {
